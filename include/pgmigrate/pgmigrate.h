@@ -1,0 +1,245 @@
+/*
+ * pgmigrate: the engine's public API.
+ *
+ * The engine manages PostgreSQL schema migrations stored as golang-migrate
+ * style files ({version}_{name}.up.sql / .down.sql) and tracks them in
+ * golang-migrate's `schema_migrations` table, so a database can move between
+ * the two tools without a rewrite.
+ *
+ * One pass: configuration (flags, environment, .env) -> source (scan and
+ * parse the folder) -> state (tracking table, advisory lock) -> plan ->
+ * runner (batches of transactional migrations, statement by statement for
+ * the others) -> events (a callback; the engine never prints).
+ *
+ * Conventions (libgit2's): functions return 0 or a negative PGM_E* code;
+ * the details of the last error live on the context (pgm_ctx_error).
+ * What comes back through an `out` parameter belongs to the caller and is
+ * freed with the matching _free function; plain returned pointers are
+ * borrowed from their parent.
+ */
+#ifndef PGMIGRATE_H
+#define PGMIGRATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PGM_VERSION_STRING PGM_PROJECT_VERSION
+
+/** Error codes. Only ever appended to; values are stable. */
+typedef enum {
+	PGM_OK = 0,
+	PGM_ERROR = -1,        /**< generic failure */
+	PGM_EUSAGE = -2,       /**< bad arguments from the caller */
+	PGM_ENOMEM = -3,       /**< out of memory or a size cap was hit */
+	PGM_EIO = -4,          /**< a file could not be read or written */
+	PGM_ESOURCE = -5,      /**< the migration files are invalid */
+	PGM_ECONNECT = -6,     /**< could not connect to the server */
+	PGM_ESQL = -7,         /**< a statement failed (see sqlstate) */
+	PGM_EDIRTY = -8,       /**< the database is marked dirty */
+	PGM_ELOCKTIMEOUT = -9, /**< the migration lock was not obtained in time */
+	PGM_ECANCELED = -10,   /**< interrupted (Ctrl-C) */
+	PGM_ENODOWN = -11,     /**< a down migration is missing */
+	PGM_ENOFILE = -12,     /**< the database is at a version with no file */
+	PGM_ENOTFOUND = -13,   /**< a requested version does not exist */
+	PGM_EEXISTS = -14,     /**< a file to create already exists */
+	PGM_ECONFIG = -15      /**< the configuration is invalid (.env, URL) */
+} pgm_errcode;
+
+/** Where a configuration value came from (doctor and `env` print it). */
+typedef enum {
+	PGM_FROM_DEFAULT = 0,
+	PGM_FROM_FLAG,
+	PGM_FROM_ENV,
+	PGM_FROM_DOTENV
+} pgm_origin;
+
+/** The details of the last error on a context. Strings may be NULL. */
+typedef struct pgm_error {
+	int code;              /**< a pgm_errcode */
+	char *message;         /**< primary message, lower case, no period */
+	char *detail;
+	char *hint;
+	char sqlstate[6];      /**< "" when not from the server */
+	char *file;            /**< migration file (display path) or NULL */
+	int line;              /**< 1-based, 0 when unknown */
+	int column;            /**< 1-based, in characters, 0 when unknown */
+	int statement;         /**< 1-based statement number, 0 when unknown */
+	char *source_line;     /**< the text of `line`, without newline */
+	int64_t version;       /**< version concerned, -1 when none */
+} pgm_error;
+
+/** Options the caller sets before pgm_ctx_new. NULL means "not given". */
+typedef struct pgm_options {
+	const char *database_url;  /**< --database */
+	const char *path;          /**< --path */
+	const char *table;         /**< --table, "name" or "schema.name" */
+	const char *env_file;      /**< --env-file; NULL reads ./.env if present */
+	double lock_timeout;       /**< seconds; < 0 means default (15) */
+	const char *application_name; /**< default "pgmigrate" */
+} pgm_options;
+
+typedef struct pgm_ctx pgm_ctx;
+
+/** One migration version found on disk. */
+typedef struct pgm_migration {
+	int64_t version;
+	const char *name;        /**< description part of the file name */
+	const char *up_file;     /**< display path or NULL */
+	const char *down_file;   /**< display path or NULL */
+	int no_transaction;      /**< set once the body was read */
+} pgm_migration;
+
+typedef enum { PGM_UP = 1, PGM_DOWN = -1 } pgm_direction;
+
+typedef enum {
+	PGM_EV_WARNING = 1,    /**< message (+ file) */
+	PGM_EV_LOCK_WAIT,      /**< message names the holder */
+	PGM_EV_PLAN,           /**< total steps about to run */
+	PGM_EV_STEP_DONE,      /**< migration, direction, duration_ms */
+	PGM_EV_STEP_FAILED,    /**< migration, direction; error on ctx */
+	PGM_EV_INFO            /**< message */
+} pgm_event_type;
+
+typedef struct pgm_event {
+	pgm_event_type type;
+	const char *message;
+	const char *file;
+	const pgm_migration *migration;
+	pgm_direction direction;
+	double duration_ms;
+	int index;             /**< 1-based step number */
+	int total;             /**< steps in the plan */
+	int64_t version_after; /**< tracking version after the step, -1 = none */
+	/* lock holder, for PGM_EV_LOCK_WAIT; 0/NULL when unknown */
+	int holder_pid;
+	const char *holder_application;
+	const char *holder_client;
+	const char *holder_since;
+} pgm_event;
+
+typedef void (*pgm_event_cb)(const pgm_event *ev, void *payload);
+
+/** Per-migration row of `status`. */
+typedef enum {
+	PGM_ST_APPLIED = 1,
+	PGM_ST_PENDING,
+	PGM_ST_DIRTY,          /**< the current version, marked dirty */
+	PGM_ST_MISSING         /**< tracked as current, but no file */
+} pgm_state;
+
+typedef struct pgm_status_row {
+	int64_t version;
+	const char *name;
+	pgm_state state;
+	const char *up_file;
+	const char *down_file;
+} pgm_status_row;
+
+typedef struct pgm_status {
+	int64_t version;       /**< current version, -1 when nothing applied */
+	int dirty;
+	int table_exists;
+	size_t count;
+	pgm_status_row *rows;
+	char *target;          /**< masked connection target */
+	char *table;           /**< qualified tracking table */
+	int server_version;    /**< server_version_num */
+} pgm_status;
+
+/**
+ * Create a context: resolves the configuration from `opts`, the
+ * environment and the .env file. Nothing is connected or read yet.
+ * @param[out] out the new context, free with pgm_ctx_free (also on error,
+ *             when *out is set, so the error can be read)
+ * @return 0 or an error code (PGM_ECONFIG for an unreadable .env)
+ */
+int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts);
+void pgm_ctx_free(pgm_ctx *ctx);
+
+/** The last error; borrowed, valid until the next call on ctx. */
+const pgm_error *pgm_ctx_error(const pgm_ctx *ctx);
+
+/** Set the event callback (may be NULL). */
+void pgm_ctx_set_event_cb(pgm_ctx *ctx, pgm_event_cb cb, void *payload);
+
+/**
+ * Ask the running operation to stop: cancels the running statement
+ * (PQcancel) and makes lock waits give up. Async-signal-safe.
+ */
+void pgm_ctx_interrupt(pgm_ctx *ctx);
+
+/** The resolved migrations folder, masked target and their origins. */
+const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin);
+/** The connection target with any password masked; caller frees. */
+char *pgm_ctx_target_masked(const pgm_ctx *ctx, pgm_origin *origin);
+
+/**
+ * Scan the migrations folder. Warnings (files that look like migrations
+ * but do not match the pattern) are sent as PGM_EV_WARNING events.
+ * @return 0, PGM_EIO when the folder cannot be read, PGM_ESOURCE when the
+ *         files are invalid (duplicates, bad versions)
+ */
+int pgm_load(pgm_ctx *ctx);
+
+/**
+ * After a command: the tracking version last seen (-1: none), its dirty
+ * flag and how many migrations the command applied or reverted.
+ */
+void pgm_ctx_result(const pgm_ctx *ctx, int64_t *out_version, int *out_dirty, int *out_steps);
+
+/** Number of migrations loaded and the i-th one (borrowed). */
+size_t pgm_count(const pgm_ctx *ctx);
+const pgm_migration *pgm_get(const pgm_ctx *ctx, size_t i);
+
+/** Apply up to `limit` pending migrations (limit <= 0: all). */
+int pgm_up(pgm_ctx *ctx, int limit);
+/** Revert `steps` migrations (steps < 0: all of them). */
+int pgm_down(pgm_ctx *ctx, int steps);
+/** Migrate up or down to `version`, which must exist on disk. */
+int pgm_goto(pgm_ctx *ctx, int64_t version);
+/** Set the tracking version without running anything (-1 empties). */
+int pgm_force(pgm_ctx *ctx, int64_t version);
+/** Read the current version (-1 when none) and the dirty flag. */
+int pgm_version(pgm_ctx *ctx, int64_t *out_version, int *out_dirty);
+/** Every migration with its state. Free with pgm_status_free. */
+int pgm_status_get(pgm_status **out, pgm_ctx *ctx);
+void pgm_status_free(pgm_status *st);
+
+/**
+ * Create the next pair of migration files named `name` in the folder.
+ * @param[out] out_up, out_down paths of the new files; caller frees
+ */
+int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name);
+
+/* ---- pure helpers, exposed for the CLI and for tests ---- */
+
+/**
+ * Parse a migration file name. @return 1 when it matches
+ * `{digits}_{name}.{up|down}.sql` (version in *out_version, name copied
+ * into namebuf, direction in *out_dir), 0 when it does not look like a
+ * migration at all, -1 when it looks like one but is malformed (the
+ * reason is written into namebuf).
+ */
+int pgm_parse_filename(const char *filename, int64_t *out_version,
+	char *namebuf, size_t namebuf_size, pgm_direction *out_dir);
+
+/** Mask the password of a URL or keyword/value conninfo; caller frees. */
+char *pgm_mask_conninfo(const char *conninfo);
+
+/** golang-migrate's advisory lock key for (schema, table, database). */
+uint32_t pgm_lock_key(const char *schema, const char *table, const char *database);
+
+/** Compute 1-based line and column (in characters) of byte `offset` in `text`. */
+void pgm_text_position(const char *text, size_t len, size_t offset, int *out_line, int *out_col);
+
+/** Free a string returned by the engine. */
+void pgm_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,61 @@
+/*
+ * The pgmigrate executable's shared pieces: parsed options, output
+ * rendering (human text or NDJSON), exit codes. The CLI uses only the
+ * engine's public API (include/pgmigrate/pgmigrate.h).
+ */
+#ifndef PGM_CLI_H
+#define PGM_CLI_H
+
+#include "pgmigrate/pgmigrate.h"
+
+#include <stdio.h>
+
+/* documented exit codes (README "Exit codes"); stable */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_USAGE = 2,
+	EXIT_DIRTY = 3,
+	EXIT_LOCK = 4,
+	EXIT_CONNECT = 5,
+	EXIT_FILES = 6,
+	EXIT_INTERRUPTED = 130
+};
+
+typedef struct cli {
+	pgm_options opts;
+	int json;
+	int color;
+	int progress;     /* draw a progress bar on stderr */
+	int verbose;
+	int all;          /* down --all */
+	const char *command;
+	int argc;         /* command arguments */
+	char **argv;
+	pgm_ctx *ctx;
+	/* progress state */
+	int bar_drawn;
+	const char *verb;
+} cli;
+
+int cli_exit_code(int rc);
+void cli_event(const pgm_event *ev, void *payload);
+int cli_fail(cli *c, int rc);                 /* print the ctx error, return exit code */
+int cli_usage_error(cli *c, const char *fmt, ...);
+void cli_clear_bar(cli *c);
+
+void json_str(FILE *f, const char *s);        /* a JSON string literal, or null */
+void json_kv_str(FILE *f, const char *key, const char *val, int comma);
+void json_kv_int(FILE *f, const char *key, long long val, int comma);
+const char *color(const cli *c, const char *code);
+
+int cmd_migrate(cli *c);   /* up, down, goto, force */
+int cmd_status(cli *c);
+int cmd_version(cli *c);
+int cmd_new(cli *c);
+int cmd_help(cli *c);
+
+/* parse a version argument; 0 on success */
+int parse_version_arg(const char *s, long long *out);
+
+#endif

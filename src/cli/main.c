@@ -1,0 +1,210 @@
+/*
+ * pgmigrate's entry point: global options, the command, and the exit
+ * code. Options may come before or after the command, as with
+ * golang-migrate's flags; `--` ends option parsing.
+ */
+#include "cli.h"
+#include "../engine/os/os.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+"pgmigrate - PostgreSQL schema migrations, compatible with golang-migrate\n"
+"\n"
+"Usage: pgmigrate [options] <command> [arguments]\n"
+"\n"
+"Commands:\n"
+"  up [N]          apply all pending migrations, or the next N\n"
+"  down [N]        revert the last migration, or the last N (default 1)\n"
+"  down --all      revert every applied migration\n"
+"  goto V          migrate up or down to version V\n"
+"  force V         record version V as applied and clean, running nothing\n"
+"                  (V = -1 records that nothing is applied)\n"
+"  version         print the current version\n"
+"  status          list every migration: applied, pending, dirty, missing\n"
+"  new NAME        create the next NNNNNN_NAME.up.sql and .down.sql\n"
+"  help            show this text\n"
+"\n"
+"Options:\n"
+"  --database URL     connection URL or keyword/value string\n"
+"                     (default: $DATABASE_URL, then DATABASE_URL in .env)\n"
+"  --path DIR         migrations folder (default: $PGMIGRATE_PATH or ./migrations)\n"
+"  --table NAME       tracking table, NAME or SCHEMA.NAME (default: schema_migrations)\n"
+"  --env-file FILE    read FILE instead of ./.env\n"
+"  --lock-timeout S   seconds to wait for the migration lock (default 15)\n"
+"  --json             machine-readable output, one JSON object per line\n"
+"  --no-color         no colours (also: NO_COLOR set in the environment)\n"
+"  --version          print pgmigrate's version\n"
+"\n"
+"Exit codes: 0 ok, 1 error, 2 usage, 3 dirty database, 4 lock timeout,\n"
+"5 connection failed, 6 invalid migration files, 130 interrupted.\n";
+
+int cmd_help(cli *c)
+{
+	(void)c;
+	fputs(usage, stdout);
+	return EXIT_OK;
+}
+
+int parse_version_arg(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+	if (!s || !*s)
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int is_negative_number(const char *s)
+{
+	return s[0] == '-' && s[1] >= '0' && s[1] <= '9';
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return -1;
+	if (*end == 's' && end[1] == '\0')
+		end++;
+	else if (*end == 'm' && end[1] == '\0') {
+		v *= 60;
+		end++;
+	}
+	if (*end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static cli *interrupt_target;
+
+static void on_interrupt(void *arg)
+{
+	cli *c = arg;
+	if (c->ctx)
+		pgm_ctx_interrupt(c->ctx);
+}
+
+int main(int argc, char **argv)
+{
+	cli c;
+	char **pos;
+	int npos = 0, i, rc, no_color = 0, opts_done = 0;
+	const char *nc;
+
+	memset(&c, 0, sizeof c);
+	c.opts.lock_timeout = -1;
+	pos = calloc((size_t)argc + 1, sizeof *pos);
+	if (!pos)
+		return EXIT_ERROR;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		size_t nlen;
+		if (opts_done || a[0] != '-' || strcmp(a, "-") == 0 || is_negative_number(a)) {
+			pos[npos++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			opts_done = 1;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			free(pos);
+			return cmd_help(&c);
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("pgmigrate %s\n", PGM_VERSION_STRING);
+			free(pos);
+			return EXIT_OK;
+		}
+		if (strcmp(a, "--json") == 0) { c.json = 1; continue; }
+		if (strcmp(a, "--no-color") == 0) { no_color = 1; continue; }
+		if (strcmp(a, "--all") == 0) { c.all = 1; continue; }
+		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) { c.verbose = 1; continue; }
+		/* options with a value: --opt VALUE or --opt=VALUE */
+		nlen = strcspn(a, "=");
+		if (a[nlen] == '=')
+			val = a + nlen + 1;
+#define OPT(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
+		if (OPT("--database") || OPT("--path") || OPT("--table") || OPT("--env-file") || OPT("--lock-timeout")) {
+			if (!val) {
+				if (i + 1 >= argc) {
+					free(pos);
+					return cli_usage_error(&c, "option %.*s needs a value", (int)nlen, a);
+				}
+				val = argv[++i];
+			}
+			if (OPT("--database")) c.opts.database_url = val;
+			else if (OPT("--path")) c.opts.path = val;
+			else if (OPT("--table")) c.opts.table = val;
+			else if (OPT("--env-file")) c.opts.env_file = val;
+			else if (parse_seconds(val, &c.opts.lock_timeout) != 0) {
+				free(pos);
+				return cli_usage_error(&c, "--lock-timeout takes seconds, like 15 or 2.5 or 30s");
+			}
+			continue;
+		}
+#undef OPT
+		free(pos);
+		return cli_usage_error(&c, "unknown option %s", a);
+	}
+
+	nc = pgm_os_getenv("NO_COLOR");
+	c.color = !no_color && !c.json && !(nc && *nc) && pgm_os_isatty(2) && pgm_os_isatty(1);
+	c.progress = !c.json && pgm_os_isatty(2);
+
+	if (npos == 0) {
+		free(pos);
+		cmd_help(&c);
+		return EXIT_USAGE;
+	}
+	c.command = pos[0];
+	c.argc = npos - 1;
+	c.argv = pos + 1;
+
+	if (strcmp(c.command, "help") == 0) {
+		free(pos);
+		return cmd_help(&c);
+	}
+	if (strcmp(c.command, "up") != 0 && strcmp(c.command, "down") != 0 && strcmp(c.command, "goto") != 0 &&
+	    strcmp(c.command, "force") != 0 && strcmp(c.command, "status") != 0 && strcmp(c.command, "version") != 0 &&
+	    strcmp(c.command, "new") != 0 && strcmp(c.command, "create") != 0) {
+		rc = cli_usage_error(&c, "unknown command \"%s\"", c.command);
+		free(pos);
+		return rc;
+	}
+
+	rc = pgm_ctx_new(&c.ctx, &c.opts);
+	if (rc != 0) {
+		int code = c.ctx ? cli_fail(&c, rc) : EXIT_ERROR;
+		pgm_ctx_free(c.ctx);
+		free(pos);
+		return code;
+	}
+	pgm_ctx_set_event_cb(c.ctx, cli_event, &c);
+	interrupt_target = &c;
+	pgm_os_on_interrupt(on_interrupt, interrupt_target);
+
+	if (strcmp(c.command, "status") == 0)
+		rc = cmd_status(&c);
+	else if (strcmp(c.command, "version") == 0)
+		rc = cmd_version(&c);
+	else if (strcmp(c.command, "new") == 0 || strcmp(c.command, "create") == 0)
+		rc = cmd_new(&c);
+	else
+		rc = cmd_migrate(&c);
+
+	pgm_os_on_interrupt(NULL, NULL);
+	pgm_ctx_free(c.ctx);
+	free(pos);
+	return rc;
+}

@@ -1,0 +1,347 @@
+/*
+ * Rendering: engine events and errors become human lines (stdout for
+ * results, stderr for diagnostics, colours only on a terminal) or one JSON
+ * object per line (docs/json.md). Errors print in PostgreSQL's style:
+ * file:line:col, the primary message, the source line with a caret, then
+ * DETAIL and HINT.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+const char *color(const cli *c, const char *code)
+{
+	return c->color ? code : "";
+}
+
+#define RESET "\033[0m"
+#define BOLD "\033[1m"
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define CYAN "\033[36m"
+#define DIM "\033[2m"
+
+void json_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		switch (ch) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (ch < 0x20)
+				fprintf(f, "\\u%04x", ch);
+			else
+				fputc(ch, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void json_kv_str(FILE *f, const char *key, const char *val, int comma)
+{
+	if (comma)
+		fputc(',', f);
+	json_str(f, key);
+	fputc(':', f);
+	json_str(f, val);
+}
+
+void json_kv_int(FILE *f, const char *key, long long val, int comma)
+{
+	if (comma)
+		fputc(',', f);
+	json_str(f, key);
+	fprintf(f, ":%lld", val);
+}
+
+static void json_version(FILE *f, const char *key, long long v)
+{
+	fputc(',', f);
+	json_str(f, key);
+	if (v < 0)
+		fputs(":null", f);
+	else
+		fprintf(f, ":%lld", v);
+}
+
+int cli_exit_code(int rc)
+{
+	switch (rc) {
+	case PGM_OK: return EXIT_OK;
+	case PGM_EUSAGE: return EXIT_USAGE;
+	case PGM_EDIRTY: return EXIT_DIRTY;
+	case PGM_ELOCKTIMEOUT: return EXIT_LOCK;
+	case PGM_ECONNECT: return EXIT_CONNECT;
+	case PGM_ESOURCE:
+	case PGM_ENODOWN:
+	case PGM_ENOFILE: return EXIT_FILES;
+	case PGM_ECANCELED: return EXIT_INTERRUPTED;
+	default: return EXIT_ERROR;
+	}
+}
+
+static const char *code_name(int rc)
+{
+	switch (rc) {
+	case PGM_EUSAGE: return "usage";
+	case PGM_ENOMEM: return "out_of_memory";
+	case PGM_EIO: return "io";
+	case PGM_ESOURCE: return "invalid_files";
+	case PGM_ECONNECT: return "connection";
+	case PGM_ESQL: return "sql";
+	case PGM_EDIRTY: return "dirty";
+	case PGM_ELOCKTIMEOUT: return "lock_timeout";
+	case PGM_ECANCELED: return "interrupted";
+	case PGM_ENODOWN: return "no_down_migration";
+	case PGM_ENOFILE: return "no_file_for_version";
+	case PGM_ENOTFOUND: return "not_found";
+	case PGM_EEXISTS: return "exists";
+	case PGM_ECONFIG: return "config";
+	default: return "error";
+	}
+}
+
+void cli_clear_bar(cli *c)
+{
+	if (c->bar_drawn) {
+		fputs("\r\033[K", stderr);
+		c->bar_drawn = 0;
+	}
+}
+
+static void draw_bar(cli *c, int done, int total)
+{
+	int width = 30, filled = total ? done * width / total : width, i;
+	fputs("\r\033[K", stderr);
+	fputc('[', stderr);
+	for (i = 0; i < width; i++)
+		fputc(i < filled ? '#' : '.', stderr);
+	fprintf(stderr, "] %d/%d", done, total);
+	fflush(stderr);
+	c->bar_drawn = 1;
+}
+
+static void print_source_caret(const pgm_error *e)
+{
+	const char *s = e->source_line;
+	int i, col = 1;
+	if (!s || e->line <= 0)
+		return;
+	fprintf(stderr, "%6d | %s\n", e->line, s);
+	fputs("       | ", stderr);
+	/* walk characters up to the column, keeping tabs so the caret lines up */
+	for (i = 0; s[i] && col < e->column; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if ((ch & 0xC0) == 0x80)
+			continue;
+		fputc(ch == '\t' ? '\t' : ' ', stderr);
+		col++;
+	}
+	fputs("^\n", stderr);
+}
+
+int cli_fail(cli *c, int rc)
+{
+	const pgm_error *e = pgm_ctx_error(c->ctx);
+	int code = cli_exit_code(rc);
+	const char *msg = e->message ? e->message : "unknown error";
+
+	cli_clear_bar(c);
+	fflush(stdout);
+	if (c->json) {
+		FILE *f = stdout;
+		fputc('{', f);
+		json_kv_str(f, "event", "error", 0);
+		json_kv_str(f, "code", code_name(rc), 1);
+		json_kv_int(f, "exit_code", code, 1);
+		json_kv_str(f, "message", msg, 1);
+		json_kv_str(f, "detail", e->detail, 1);
+		json_kv_str(f, "hint", e->hint, 1);
+		json_kv_str(f, "sqlstate", e->sqlstate[0] ? e->sqlstate : NULL, 1);
+		json_kv_str(f, "file", e->file, 1);
+		if (e->line > 0) {
+			json_kv_int(f, "line", e->line, 1);
+			json_kv_int(f, "column", e->column, 1);
+		}
+		if (e->statement > 0)
+			json_kv_int(f, "statement", e->statement, 1);
+		json_version(f, "version", e->version);
+		fputs("}\n", f);
+		fflush(f);
+		return code;
+	}
+	if (e->file && e->line > 0)
+		fprintf(stderr, "%s%s:%d:%d:%s ", color(c, BOLD), e->file, e->line, e->column, color(c, RESET));
+	else if (e->file)
+		fprintf(stderr, "%s%s:%s ", color(c, BOLD), e->file, color(c, RESET));
+	fprintf(stderr, "%serror:%s %s", color(c, RED BOLD), color(c, RESET), msg);
+	if (e->sqlstate[0])
+		fprintf(stderr, " (SQLSTATE %s)", e->sqlstate);
+	fputc('\n', stderr);
+	print_source_caret(e);
+	if (e->detail)
+		fprintf(stderr, "%sDETAIL:%s %s\n", color(c, BOLD), color(c, RESET), e->detail);
+	if (e->hint)
+		fprintf(stderr, "%sHINT:%s %s\n", color(c, CYAN BOLD), color(c, RESET), e->hint);
+	if (rc == PGM_ECANCELED)
+		fprintf(stderr, "interrupted: the running migration was rolled back and the lock released\n");
+	return code;
+}
+
+int cli_usage_error(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (c->json) {
+		fputc('{', stdout);
+		json_kv_str(stdout, "event", "error", 0);
+		json_kv_str(stdout, "code", "usage", 1);
+		json_kv_int(stdout, "exit_code", EXIT_USAGE, 1);
+		json_kv_str(stdout, "message", buf, 1);
+		fputs("}\n", stdout);
+	} else {
+		fprintf(stderr, "%serror:%s %s\n", color(c, RED BOLD), color(c, RESET), buf);
+		fprintf(stderr, "Run 'pgmigrate help' for usage.\n");
+	}
+	return EXIT_USAGE;
+}
+
+/* "000001_create_users" from ".../000001_create_users.up.sql" */
+static void stem(char *buf, size_t n, const char *file, const pgm_migration *m)
+{
+	const char *b, *dot;
+	if (!file) {
+		snprintf(buf, n, "%lld_%s", (long long)m->version, m->name);
+		return;
+	}
+	b = strrchr(file, '/');
+	if (strrchr(file, '\\') > b)
+		b = strrchr(file, '\\');
+	b = b ? b + 1 : file;
+	dot = strstr(b, ".up.sql");
+	if (!dot)
+		dot = strstr(b, ".down.sql");
+	snprintf(buf, n, "%.*s", dot ? (int)(dot - b) : (int)strlen(b), b);
+}
+
+static void fmt_duration(char *buf, size_t n, double ms)
+{
+	if (ms < 1.0)
+		snprintf(buf, n, "%.2f ms", ms);
+	else if (ms < 1000.0)
+		snprintf(buf, n, "%.1f ms", ms);
+	else
+		snprintf(buf, n, "%.2f s", ms / 1000.0);
+}
+
+void cli_event(const pgm_event *ev, void *payload)
+{
+	cli *c = payload;
+	char dur[32], name[300];
+
+	if (c->json) {
+		FILE *f = stdout;
+		switch (ev->type) {
+		case PGM_EV_WARNING:
+			fputc('{', f);
+			json_kv_str(f, "event", "warning", 0);
+			json_kv_str(f, "message", ev->message, 1);
+			json_kv_str(f, "file", ev->file, 1);
+			fputs("}\n", f);
+			break;
+		case PGM_EV_LOCK_WAIT:
+			fputc('{', f);
+			json_kv_str(f, "event", "lock_wait", 0);
+			json_kv_str(f, "message", ev->message, 1);
+			if (ev->holder_pid) {
+				json_kv_int(f, "holder_pid", ev->holder_pid, 1);
+				json_kv_str(f, "holder_application", ev->holder_application, 1);
+				json_kv_str(f, "holder_client", ev->holder_client, 1);
+				json_kv_str(f, "holder_since", ev->holder_since, 1);
+			}
+			fprintf(f, ",\"waited_ms\":%.1f}\n", ev->duration_ms);
+			break;
+		case PGM_EV_PLAN:
+			fputc('{', f);
+			json_kv_str(f, "event", "plan", 0);
+			json_kv_str(f, "command", c->command, 1);
+			json_kv_int(f, "steps", ev->total, 1);
+			json_version(f, "from_version", ev->version_after);
+			fputs("}\n", f);
+			break;
+		case PGM_EV_STEP_DONE:
+		case PGM_EV_STEP_FAILED:
+			fputc('{', f);
+			json_kv_str(f, "event", ev->type == PGM_EV_STEP_DONE
+				? (ev->direction == PGM_UP ? "applied" : "reverted") : "failed", 0);
+			json_kv_int(f, "version", ev->migration->version, 1);
+			json_kv_str(f, "name", ev->migration->name, 1);
+			json_kv_str(f, "direction", ev->direction == PGM_UP ? "up" : "down", 1);
+			json_kv_str(f, "file", ev->file, 1);
+			fprintf(f, ",\"duration_ms\":%.3f", ev->duration_ms);
+			json_kv_int(f, "index", ev->index, 1);
+			json_kv_int(f, "total", ev->total, 1);
+			if (ev->type == PGM_EV_STEP_DONE)
+				json_version(f, "version_after", ev->version_after);
+			fputs("}\n", f);
+			break;
+		case PGM_EV_INFO:
+			fputc('{', f);
+			json_kv_str(f, "event", "info", 0);
+			json_kv_str(f, "message", ev->message, 1);
+			fputs("}\n", f);
+			break;
+		}
+		fflush(f);
+		return;
+	}
+
+	switch (ev->type) {
+	case PGM_EV_WARNING:
+		cli_clear_bar(c);
+		fprintf(stderr, "%swarning:%s %s\n", color(c, YELLOW BOLD), color(c, RESET), ev->message);
+		break;
+	case PGM_EV_LOCK_WAIT:
+		cli_clear_bar(c);
+		fprintf(stderr, "%s\n", ev->message);
+		break;
+	case PGM_EV_PLAN:
+		c->progress = c->progress && ev->total >= 5;
+		break;
+	case PGM_EV_STEP_DONE:
+		cli_clear_bar(c);
+		fmt_duration(dur, sizeof dur, ev->duration_ms);
+		stem(name, sizeof name, ev->file, ev->migration);
+		fprintf(stdout, "%s%-8s%s %s %s(%s)%s\n",
+			color(c, ev->direction == PGM_UP ? GREEN : YELLOW),
+			ev->direction == PGM_UP ? "applied" : "reverted", color(c, RESET),
+			name, color(c, DIM), dur, color(c, RESET));
+		fflush(stdout);
+		if (c->progress && ev->index < ev->total)
+			draw_bar(c, ev->index, ev->total);
+		break;
+	case PGM_EV_STEP_FAILED:
+		cli_clear_bar(c);
+		stem(name, sizeof name, ev->file, ev->migration);
+		fprintf(stdout, "%sfailed%s   %s\n", color(c, RED), color(c, RESET), name);
+		fflush(stdout);
+		break;
+	case PGM_EV_INFO:
+		fprintf(stderr, "%s\n", ev->message);
+		break;
+	}
+}

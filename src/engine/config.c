@@ -1,0 +1,234 @@
+/*
+ * Configuration: the context is created from the caller's options, the
+ * process environment and a .env file, in that order of precedence
+ * (flags, then the environment, then .env). Each value remembers where
+ * it came from; passwords are held and passed to libpq, never printed.
+ */
+#include "internal.h"
+#include "os/os.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pgm__source_free(pgm_ctx *ctx);
+
+/* PG* variables honoured from .env (libpq reads the real environment itself,
+ * but we pass both as keywords so .env values reach a DLL-built libpq too) */
+const char *const pgm__pgvars[][2] = {
+	{ "PGHOST", "host" }, { "PGHOSTADDR", "hostaddr" }, { "PGPORT", "port" },
+	{ "PGUSER", "user" }, { "PGPASSWORD", "password" }, { "PGPASSFILE", "passfile" },
+	{ "PGSSLMODE", "sslmode" }, { "PGSSLROOTCERT", "sslrootcert" }, { "PGSSLCERT", "sslcert" },
+	{ "PGSSLKEY", "sslkey" }, { "PGCONNECT_TIMEOUT", "connect_timeout" },
+	{ "PGAPPNAME", "application_name" }, { "PGOPTIONS", "options" }, { "PGSERVICE", "service" },
+	{ "PGTARGETSESSIONATTRS", "target_session_attrs" }, { "PGCHANNELBINDING", "channel_binding" },
+	{ "PGGSSENCMODE", "gssencmode" }, { "PGDATABASE", "dbname" },
+	{ NULL, NULL }
+};
+
+/* a value from the environment, else from .env; origin reported */
+static const char *lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin)
+{
+	const char *v = pgm_os_getenv(name);
+	if (v && *v) {
+		if (origin)
+			*origin = PGM_FROM_ENV;
+		return v;
+	}
+	v = pgm_dotenv_get(&ctx->dotenv, name);
+	if (v && *v) {
+		if (origin)
+			*origin = PGM_FROM_DOTENV;
+		return v;
+	}
+	return NULL;
+}
+
+const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin)
+{
+	return lookup(ctx, name, origin);
+}
+
+static int read_env_file(pgm_ctx *ctx, const char *path, int required)
+{
+	char errbuf[256], perr[160];
+	void *fh = pgm_os_fopen_read(path, errbuf, sizeof errbuf);
+	pgm_buf b = PGM_BUF_INIT;
+	char chunk[8192];
+	long got;
+	int line = 0;
+
+	if (!fh) {
+		if (!required)
+			return 0;
+		pgm_fail(ctx, PGM_ECONFIG, "could not read the env file \"%s\"", path);
+		pgm_set_detail(ctx, "%s", errbuf);
+		return PGM_ECONFIG;
+	}
+	b.max = 16u << 20;
+	while ((got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
+		pgm_buf_put(&b, chunk, (size_t)got);
+	pgm_os_fclose(fh);
+	if (got < 0 || b.failed) {
+		pgm_buf_free(&b);
+		return pgm_fail(ctx, PGM_ECONFIG, "could not read the env file \"%s\"", path);
+	}
+	if (pgm_dotenv_parse(&ctx->dotenv, b.ptr ? b.ptr : "", b.len, &line, perr, sizeof perr) != 0) {
+		pgm_buf_free(&b);
+		pgm_fail(ctx, PGM_ECONFIG, "%s:%d: %s", path, line, perr);
+		pgm_set_hint(ctx, "lines look like KEY=value, KEY=\"value\" or KEY='value'; # starts a comment");
+		return PGM_ECONFIG;
+	}
+	pgm_buf_free(&b);
+	ctx->env_file = pgm_strdup(path);
+	return 0;
+}
+
+static int set_table(pgm_ctx *ctx, const char *t)
+{
+	const char *dot = strchr(t, '.');
+	free(ctx->table_schema);
+	free(ctx->table_name);
+	ctx->table_schema = NULL;
+	if (dot) {
+		ctx->table_schema = pgm_strndup(t, (size_t)(dot - t));
+		ctx->table_name = pgm_strdup(dot + 1);
+	} else {
+		ctx->table_name = pgm_strdup(t);
+	}
+	if (!ctx->table_name[0] || (ctx->table_schema && !ctx->table_schema[0]))
+		return pgm_fail(ctx, PGM_EUSAGE, "invalid table name \"%s\"", t);
+	return 0;
+}
+
+int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
+{
+	pgm_ctx *ctx = calloc(1, sizeof *ctx);
+	pgm_options none;
+	const char *v;
+	pgm_origin o = PGM_FROM_DEFAULT;
+	int rc;
+
+	*out = ctx;
+	if (!ctx)
+		return PGM_ENOMEM;
+	if (!opts) {
+		memset(&none, 0, sizeof none);
+		none.lock_timeout = -1;
+		opts = &none;
+	}
+	ctx->err.version = -1;
+
+	if (opts->env_file)
+		rc = read_env_file(ctx, opts->env_file, 1);
+	else
+		rc = read_env_file(ctx, ".env", 0);
+	if (rc != 0)
+		return rc;
+
+	if (opts->database_url) {
+		ctx->url = pgm_strdup(opts->database_url);
+		ctx->url_origin = PGM_FROM_FLAG;
+	} else if ((v = lookup(ctx, "DATABASE_URL", &o)) != NULL) {
+		ctx->url = pgm_strdup(v);
+		ctx->url_origin = o;
+	}
+
+	if (opts->path) {
+		ctx->path = pgm_strdup(opts->path);
+		ctx->path_origin = PGM_FROM_FLAG;
+	} else if ((v = lookup(ctx, "PGMIGRATE_PATH", &o)) != NULL) {
+		ctx->path = pgm_strdup(v);
+		ctx->path_origin = o;
+	} else {
+		ctx->path = pgm_strdup("migrations");
+		ctx->path_origin = PGM_FROM_DEFAULT;
+	}
+
+	if (opts->table)
+		v = opts->table;
+	else if (!(v = lookup(ctx, "PGMIGRATE_TABLE", NULL)))
+		v = "schema_migrations";
+	if ((rc = set_table(ctx, v)) != 0)
+		return rc;
+
+	ctx->lock_timeout = 15.0;
+	if (opts->lock_timeout >= 0)
+		ctx->lock_timeout = opts->lock_timeout;
+	else if ((v = lookup(ctx, "PGMIGRATE_LOCK_TIMEOUT", NULL)) != NULL)
+		ctx->lock_timeout = strtod(v, NULL);
+
+	ctx->application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
+	if (!ctx->path || !ctx->table_name || !ctx->application_name)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	return 0;
+}
+
+void pgm_ctx_free(pgm_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	pgm_db_disconnect(ctx);
+	pgm__source_free(ctx);
+	pgm_error_clear(ctx);
+	pgm_dotenv_free(&ctx->dotenv);
+	free(ctx->url);
+	free(ctx->path);
+	free(ctx->table_schema);
+	free(ctx->table_name);
+	free(ctx->application_name);
+	free(ctx->env_file);
+	free(ctx);
+}
+
+const pgm_error *pgm_ctx_error(const pgm_ctx *ctx)
+{
+	return &ctx->err;
+}
+
+void pgm_ctx_set_event_cb(pgm_ctx *ctx, pgm_event_cb cb, void *payload)
+{
+	ctx->cb = cb;
+	ctx->cb_payload = payload;
+}
+
+void pgm_ctx_interrupt(pgm_ctx *ctx)
+{
+	char errbuf[256];
+	PGcancel *c;
+	ctx->interrupted = 1;
+	c = ctx->cancel;
+	if (c && ctx->pq)
+		ctx->pq->cancel(c, errbuf, (int)sizeof errbuf);
+}
+
+const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin)
+{
+	if (origin)
+		*origin = ctx->path_origin;
+	return ctx->path;
+}
+
+char *pgm_ctx_target_masked(const pgm_ctx *ctx, pgm_origin *origin)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	int i;
+	if (ctx->url) {
+		if (origin)
+			*origin = ctx->url_origin;
+		return pgm_mask_conninfo(ctx->url);
+	}
+	if (origin)
+		*origin = PGM_FROM_DEFAULT;
+	/* no URL: describe what libpq will use from PG* variables */
+	for (i = 0; pgm__pgvars[i][0]; i++) {
+		const char *v = lookup(ctx, pgm__pgvars[i][0], NULL);
+		if (!v || strcmp(pgm__pgvars[i][0], "PGPASSWORD") == 0)
+			continue;
+		if (b.len)
+			pgm_buf_put(&b, " ", 1);
+		pgm_buf_printf(&b, "%s=%s", pgm__pgvars[i][1], v);
+	}
+	if (!b.len)
+		pgm_buf_puts(&b, "(libpq defaults)");
+	return pgm_buf_take(&b);
+}

@@ -1,0 +1,368 @@
+/*
+ * The database side of the state: connecting (with the configuration's
+ * keywords), golang-migrate's tracking table `schema_migrations`
+ * (version bigint primary key, dirty boolean; one row or none) and its
+ * advisory lock, polled with pg_try_advisory_lock so that a waiter never
+ * holds a transaction open and can say who holds the lock.
+ *
+ * Our own queries qualify every name (pg_catalog functions, the schema of
+ * the tracking table) so the user's search_path cannot redirect them.
+ */
+#include "internal.h"
+#include "os/os.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern const char *const pgm__pgvars[][2];
+const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin);
+
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static int connect_failed(pgm_ctx *ctx)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	const char *m = pq->errorMessage(ctx->conn);
+	char *target = pgm_ctx_target_masked(ctx, NULL);
+	size_t n = strlen(m);
+	char *msg;
+
+	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+		n--;
+	msg = pgm_strndup(m, n);
+	pgm_fail(ctx, PGM_ECONNECT, "could not connect to the database");
+	pgm_set_detail(ctx, "%s (target: %s)", msg ? msg : "", target ? target : "?");
+	if (msg && (strstr(msg, "Connection refused") || strstr(msg, "connection refused") ||
+	            strstr(msg, "No such file or directory") || strstr(msg, "could not connect"))) {
+		pgm_set_hint(ctx, "is PostgreSQL running and accepting connections at that host and port? "
+			"Start it (`docker compose up -d` if you use Docker; on Windows, the PostgreSQL service), "
+			"or check DATABASE_URL in .env");
+	} else if (msg && strstr(msg, "password authentication failed")) {
+		pgm_set_hint(ctx, "check the user and password in DATABASE_URL (or PGUSER/PGPASSWORD)");
+	} else if (msg && strstr(msg, "does not exist") && strstr(msg, "database")) {
+		pgm_set_hint(ctx, "create the database first (createdb), or check the database name in DATABASE_URL");
+	} else if (msg && strstr(msg, "no password supplied")) {
+		pgm_set_hint(ctx, "put the password in DATABASE_URL or set PGPASSWORD (in the environment or in .env)");
+	}
+	free(msg);
+	free(target);
+	return PGM_ECONNECT;
+}
+
+int pgm_db_connect(pgm_ctx *ctx)
+{
+	const char *keys[40], *vals[40];
+	char errbuf[256];
+	int n = 0, i;
+
+	if (ctx->conn)
+		return 0;
+	if (!ctx->pq && !(ctx->pq = pgm_os_libpq(errbuf, sizeof errbuf))) {
+		pgm_fail(ctx, PGM_ECONNECT, "could not load libpq");
+		pgm_set_detail(ctx, "%s", errbuf);
+		pgm_set_hint(ctx, "install PostgreSQL (or its client libraries), or pass --pg-bin DIR");
+		return PGM_ECONNECT;
+	}
+	/* earlier keywords are defaults; the URL (dbname, expanded) overrides them,
+	 * and client_encoding comes last because error positions need UTF-8 */
+	keys[n] = "connect_timeout"; vals[n++] = "10";
+	keys[n] = "fallback_application_name"; vals[n++] = ctx->application_name;
+	for (i = 0; pgm__pgvars[i][0]; i++) {
+		const char *v;
+		if (strcmp(pgm__pgvars[i][1], "dbname") == 0)
+			continue;
+		if ((v = pgm__config_lookup(ctx, pgm__pgvars[i][0], NULL)) != NULL) {
+			keys[n] = pgm__pgvars[i][1];
+			vals[n++] = v;
+		}
+	}
+	keys[n] = "dbname";
+	vals[n++] = ctx->url ? ctx->url : pgm__config_lookup(ctx, "PGDATABASE", NULL);
+	if (!vals[n - 1])
+		n--;
+	keys[n] = "client_encoding"; vals[n++] = "UTF8";
+	keys[n] = NULL; vals[n] = NULL;
+
+	ctx->conn = ctx->pq->connectdbParams(keys, vals, 1);
+	if (!ctx->conn)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	if (ctx->pq->status(ctx->conn) != CONNECTION_OK) {
+		int rc = connect_failed(ctx);
+		ctx->pq->finish(ctx->conn);
+		ctx->conn = NULL;
+		return rc;
+	}
+	ctx->pq->setNoticeProcessor(ctx->conn, quiet_notices, NULL);
+	ctx->cancel = ctx->pq->getCancel(ctx->conn);
+	return 0;
+}
+
+void pgm_db_disconnect(pgm_ctx *ctx)
+{
+	PGcancel *c = ctx->cancel;
+	ctx->cancel = NULL;
+	if (c)
+		ctx->pq->freeCancel(c);
+	if (ctx->conn) {
+		/* closing the session also releases the advisory lock */
+		ctx->pq->finish(ctx->conn);
+		ctx->conn = NULL;
+	}
+	ctx->locked = 0;
+	free(ctx->schema);
+	free(ctx->qtable);
+	free(ctx->database);
+	ctx->schema = ctx->qtable = ctx->database = NULL;
+}
+
+static int ok_result(pgm_ctx *ctx, PGresult *res, ExecStatusType want, const char *what)
+{
+	if (!res || ctx->pq->resultStatus(res) != want) {
+		int rc = pgm_fail_result(ctx, res, what);
+		if (res)
+			ctx->pq->clear(res);
+		return rc;
+	}
+	return 0;
+}
+
+/* quoted "schema"."table" */
+static char *quote_qualified(pgm_ctx *ctx, const char *schema, const char *table)
+{
+	char *qs = ctx->pq->escapeIdentifier(ctx->conn, schema, strlen(schema));
+	char *qt = ctx->pq->escapeIdentifier(ctx->conn, table, strlen(table));
+	char *r = (qs && qt) ? pgm_aprintf("%s.%s", qs, qt) : NULL;
+	if (qs)
+		ctx->pq->freemem(qs);
+	if (qt)
+		ctx->pq->freemem(qt);
+	return r;
+}
+
+/*
+ * First round trip after connecting: where the tracking table lives, the
+ * database name, the server version and whether the table exists.
+ */
+static int session_info(pgm_ctx *ctx, int *out_exists)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	const char *params[2];
+	PGresult *res;
+	int rc;
+
+	if (ctx->schema) {
+		*out_exists = ctx->table_exists;
+		return 0;
+	}
+	params[0] = ctx->table_schema;
+	params[1] = ctx->table_name;
+	res = pq->execParams(ctx->conn,
+		"SELECT s.schema, pg_catalog.current_database(), "
+		"pg_catalog.current_setting('server_version_num')::int, "
+		"pg_catalog.current_setting('synchronous_commit'), "
+		"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident($2)) IS NOT NULL "
+		"FROM (SELECT coalesce($1, pg_catalog.current_schema()) AS schema) s",
+		2, NULL, params, NULL, NULL, 0);
+	if ((rc = ok_result(ctx, res, PGRES_TUPLES_OK, "could not read the session information")) != 0)
+		return rc;
+	if (pq->getisnull(res, 0, 0)) {
+		pq->clear(res);
+		pgm_fail(ctx, PGM_ERROR, "no schema has been selected to create the tracking table in");
+		pgm_set_detail(ctx, "current_schema() is null: no schema on the search_path exists");
+		pgm_set_hint(ctx, "create the schema, fix search_path, or pass --table schema.table");
+		return PGM_ERROR;
+	}
+	ctx->schema = pgm_strdup(pq->getvalue(res, 0, 0));
+	ctx->database = pgm_strdup(pq->getvalue(res, 0, 1));
+	ctx->server_version = atoi(pq->getvalue(res, 0, 2));
+	ctx->sync_commit_off = strcmp(pq->getvalue(res, 0, 3), "off") == 0;
+	*out_exists = ctx->table_exists = strcmp(pq->getvalue(res, 0, 4), "t") == 0;
+	pq->clear(res);
+	ctx->qtable = quote_qualified(ctx, ctx->schema, ctx->table_name);
+	if (!ctx->schema || !ctx->database || !ctx->qtable)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int parse_state(pgm_ctx *ctx, PGresult *res, int64_t *out_version, int *out_dirty)
+{
+	if (ctx->pq->ntuples(res) == 0) {
+		*out_version = -1;
+		*out_dirty = 0;
+	} else {
+		*out_version = strtoll(ctx->pq->getvalue(res, 0, 0), NULL, 10);
+		*out_dirty = strcmp(ctx->pq->getvalue(res, 0, 1), "t") == 0;
+	}
+	return 0;
+}
+
+int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_version, int *out_dirty)
+{
+	int exists = 0, rc;
+	PGresult *res;
+	char *sql;
+
+	*out_version = -1;
+	*out_dirty = 0;
+	if ((rc = pgm_db_connect(ctx)) != 0)
+		return rc;
+	if ((rc = session_info(ctx, &exists)) != 0)
+		return rc;
+	if (exists == 0 && !create) {
+		if (out_exists)
+			*out_exists = 0;
+		return 0;
+	}
+	if (exists == 0)
+		sql = pgm_aprintf("CREATE TABLE IF NOT EXISTS %s (version bigint not null primary key, dirty boolean not null); "
+			"SELECT version, dirty FROM %s LIMIT 1", ctx->qtable, ctx->qtable);
+	else
+		sql = pgm_aprintf("SELECT version, dirty FROM %s LIMIT 1", ctx->qtable);
+	if (!sql)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	res = ctx->pq->exec(ctx->conn, sql);
+	free(sql);
+	if ((rc = ok_result(ctx, res, PGRES_TUPLES_OK, "could not read the tracking table")) != 0) {
+		if (ctx->err.message && strcmp(ctx->err.sqlstate, "42501") == 0)
+			pgm_set_hint(ctx, "the user needs CREATE on schema \"%s\" (and SELECT/INSERT/DELETE on the tracking table)", ctx->schema);
+		return rc;
+	}
+	parse_state(ctx, res, out_version, out_dirty);
+	ctx->pq->clear(res);
+	ctx->table_exists = 1;
+	if (out_exists)
+		*out_exists = 1;
+	return 0;
+}
+
+/* who holds our advisory lock (pg_locks + pg_stat_activity), as an event */
+static void report_holder(pgm_ctx *ctx, uint32_t key, double waited_ms)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	char keybuf[24];
+	const char *params[1];
+	PGresult *res;
+	pgm_event ev;
+	char *msg;
+
+	snprintf(keybuf, sizeof keybuf, "%u", key);
+	params[0] = keybuf;
+	res = pq->execParams(ctx->conn,
+		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local socket'), "
+		"pg_catalog.to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), coalesce(a.usename::text, '') "
+		"FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1::oid AND l.objsubid = 1 "
+		"AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) LIMIT 1",
+		1, NULL, params, NULL, NULL, 0);
+	memset(&ev, 0, sizeof ev);
+	ev.type = PGM_EV_LOCK_WAIT;
+	ev.version_after = -1;
+	ev.duration_ms = waited_ms;
+	if (res && pq->resultStatus(res) == PGRES_TUPLES_OK && pq->ntuples(res) == 1) {
+		ev.holder_pid = atoi(pq->getvalue(res, 0, 0));
+		ev.holder_application = pq->getvalue(res, 0, 1);
+		ev.holder_client = pq->getvalue(res, 0, 2);
+		ev.holder_since = pq->getvalue(res, 0, 3);
+		msg = pgm_aprintf("waiting for the migration lock held by pid %d (application \"%s\", user %s, client %s, connected since %s)",
+			ev.holder_pid, ev.holder_application, pq->getvalue(res, 0, 4), ev.holder_client, ev.holder_since);
+	} else {
+		msg = pgm_aprintf("waiting for the migration lock (holder not visible: it may need pg_read_all_stats)");
+	}
+	ev.message = msg;
+	pgm_emit(ctx, &ev);
+	free(msg);
+	if (res)
+		pq->clear(res);
+}
+
+/*
+ * Take golang-migrate's advisory lock, then read (creating it when
+ * needed) the tracking table: one round trip per attempt when the table
+ * exists. Waits at most ctx->lock_timeout seconds.
+ */
+int pgm_db_lock(pgm_ctx *ctx)
+{
+	const pgm_pq_api *pq;
+	uint32_t key;
+	char *sql;
+	double start, next_report;
+	int rc, exists = 0, delay = 50;
+
+	if (ctx->locked)
+		return 0;
+	if ((rc = pgm_db_connect(ctx)) != 0)
+		return rc;
+	if ((rc = session_info(ctx, &exists)) != 0)
+		return rc;
+	pq = ctx->pq;
+	key = pgm_lock_key(ctx->schema, ctx->table_name, ctx->database);
+	sql = pgm_aprintf("SELECT pg_catalog.pg_try_advisory_lock(%u::bigint)", key);
+	if (!sql)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	start = pgm_os_now_ms();
+	next_report = start;
+	for (;;) {
+		PGresult *res = pq->exec(ctx->conn, sql);
+		int got;
+		if ((rc = ok_result(ctx, res, PGRES_TUPLES_OK, "could not take the migration lock")) != 0) {
+			free(sql);
+			return rc;
+		}
+		got = strcmp(pq->getvalue(res, 0, 0), "t") == 0;
+		pq->clear(res);
+		if (got)
+			break;
+		if (ctx->interrupted) {
+			free(sql);
+			return pgm_fail(ctx, PGM_ECANCELED, "interrupted while waiting for the migration lock");
+		}
+		if (pgm_os_now_ms() >= next_report) {
+			report_holder(ctx, key, pgm_os_now_ms() - start);
+			next_report = pgm_os_now_ms() + 5000;
+		}
+		if (pgm_os_now_ms() - start >= ctx->lock_timeout * 1000.0) {
+			free(sql);
+			pgm_fail(ctx, PGM_ELOCKTIMEOUT, "could not take the migration lock within %g seconds", ctx->lock_timeout);
+			pgm_set_detail(ctx, "another migration run holds advisory lock %u on database \"%s\"", key, ctx->database);
+			pgm_set_hint(ctx, "wait for it to finish, raise --lock-timeout, or find the holder: "
+				"SELECT pid, application_name, client_addr FROM pg_locks JOIN pg_stat_activity USING (pid) "
+				"WHERE locktype = 'advisory' AND objid = %u", key);
+			return PGM_ELOCKTIMEOUT;
+		}
+		pgm_os_sleep_ms(delay);
+		if (delay < 250)
+			delay += 50;
+	}
+	free(sql);
+	ctx->locked = 1;
+	return 0;
+}
+
+int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty)
+{
+	PGresult *res;
+	char *sql;
+	int rc;
+
+	/* golang-migrate's SetVersion: a row only for a real version, or a dirty nil */
+	if (version >= 0 || dirty)
+		sql = pgm_aprintf("BEGIN; DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); COMMIT",
+			ctx->qtable, ctx->qtable, (long long)version, dirty ? "true" : "false");
+	else
+		sql = pgm_aprintf("BEGIN; DELETE FROM %s; COMMIT", ctx->qtable);
+	if (!sql)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	res = ctx->pq->exec(ctx->conn, sql);
+	free(sql);
+	if ((rc = ok_result(ctx, res, PGRES_COMMAND_OK, "could not update the tracking table")) != 0) {
+		if (ctx->pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
+			ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+		return rc;
+	}
+	ctx->pq->clear(res);
+	return 0;
+}

@@ -1,0 +1,128 @@
+/*
+ * The error record on the context (SQLite's sqlite3_errmsg(db), libpq's
+ * PQresultErrorField) and the event helpers. The engine never prints:
+ * warnings and progress go to the caller's callback.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void pgm_error_clear(pgm_ctx *ctx)
+{
+	pgm_error *e = &ctx->err;
+	free(e->message);
+	free(e->detail);
+	free(e->hint);
+	free(e->file);
+	free(e->source_line);
+	memset(e, 0, sizeof *e);
+	e->version = -1;
+}
+
+static char *vfmt(const char *fmt, va_list ap)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	pgm_buf_vprintf(&b, fmt, ap);
+	return pgm_buf_take(&b);
+}
+
+int pgm_fail(pgm_ctx *ctx, int code, const char *fmt, ...)
+{
+	va_list ap;
+	pgm_error_clear(ctx);
+	ctx->err.code = code;
+	va_start(ap, fmt);
+	ctx->err.message = vfmt(fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void pgm_set_detail(pgm_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	free(ctx->err.detail);
+	va_start(ap, fmt);
+	ctx->err.detail = vfmt(fmt, ap);
+	va_end(ap);
+}
+
+void pgm_set_hint(pgm_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	free(ctx->err.hint);
+	va_start(ap, fmt);
+	ctx->err.hint = vfmt(fmt, ap);
+	va_end(ap);
+}
+
+/* trim the trailing newline libpq puts on messages */
+static char *dup_trim(const char *s)
+{
+	size_t n;
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+		n--;
+	return pgm_strndup(s, n);
+}
+
+int pgm_fail_result(pgm_ctx *ctx, const PGresult *res, const char *fallback)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	const char *primary = res ? pq->resultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? pq->resultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *detail = res ? pq->resultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? pq->resultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	int code = PGM_ESQL;
+
+	pgm_error_clear(ctx);
+	if (!primary) {
+		/* no server error: the connection broke, or libpq failed locally */
+		const char *m = res ? pq->resultErrorMessage(res) : NULL;
+		if (!m || !*m)
+			m = ctx->conn ? pq->errorMessage(ctx->conn) : NULL;
+		if (!m || !*m)
+			m = fallback;
+		ctx->err.message = dup_trim(m);
+		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_BAD)
+			code = PGM_ECONNECT;
+	} else {
+		ctx->err.message = dup_trim(primary);
+	}
+	if (state)
+		snprintf(ctx->err.sqlstate, sizeof ctx->err.sqlstate, "%s", state);
+	ctx->err.detail = dup_trim(detail);
+	ctx->err.hint = dup_trim(hint);
+	if (strcmp(ctx->err.sqlstate, "57014") == 0 && ctx->interrupted)
+		code = PGM_ECANCELED;
+	if (strncmp(ctx->err.sqlstate, "57P0", 4) == 0 || strncmp(ctx->err.sqlstate, "08", 2) == 0)
+		code = PGM_ECONNECT;
+	ctx->err.code = code;
+	return code;
+}
+
+void pgm_emit(pgm_ctx *ctx, const pgm_event *ev)
+{
+	if (ctx->cb)
+		ctx->cb(ev, ctx->cb_payload);
+}
+
+void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...)
+{
+	pgm_event ev;
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = vfmt(fmt, ap);
+	va_end(ap);
+	memset(&ev, 0, sizeof ev);
+	ev.type = PGM_EV_WARNING;
+	ev.message = msg;
+	ev.file = file;
+	ev.version_after = -1;
+	pgm_emit(ctx, &ev);
+	free(msg);
+}

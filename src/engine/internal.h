@@ -1,0 +1,156 @@
+/*
+ * Engine internals shared between the engine's modules: the growable
+ * buffer, the context structure, error helpers, and the small interfaces
+ * of dotenv, the lexer and the database state. Nothing here is public.
+ */
+#ifndef PGM_INTERNAL_H
+#define PGM_INTERNAL_H
+
+#include "pgmigrate/pgmigrate.h"
+#include "pq.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define PGM_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define PGM_PRINTF(a, b)
+#endif
+
+/* ---- growable buffer (curl dynbuf, PQExpBuffer) ---- */
+typedef struct pgm_buf {
+	char *ptr;
+	size_t len;
+	size_t cap;
+	size_t max;    /* 0: no cap */
+	int failed;    /* sticky: an allocation or the cap failed */
+} pgm_buf;
+
+#define PGM_BUF_INIT { NULL, 0, 0, 0, 0 }
+
+int pgm_buf_grow(pgm_buf *b, size_t extra);
+int pgm_buf_put(pgm_buf *b, const void *data, size_t len);
+int pgm_buf_puts(pgm_buf *b, const char *s);
+int pgm_buf_printf(pgm_buf *b, const char *fmt, ...) PGM_PRINTF(2, 3);
+int pgm_buf_vprintf(pgm_buf *b, const char *fmt, va_list ap);
+char *pgm_buf_take(pgm_buf *b); /* NUL-terminated, caller frees; NULL on failure */
+void pgm_buf_reset(pgm_buf *b);
+void pgm_buf_free(pgm_buf *b);
+
+char *pgm_strdup(const char *s);
+char *pgm_strndup(const char *s, size_t n);
+char *pgm_aprintf(const char *fmt, ...) PGM_PRINTF(1, 2);
+
+/* ---- dotenv ---- */
+typedef struct pgm_dotenv_entry {
+	char *key;
+	char *value;
+	int line;
+} pgm_dotenv_entry;
+
+typedef struct pgm_dotenv {
+	pgm_dotenv_entry *entries;
+	size_t count;
+} pgm_dotenv;
+
+/* Parse .env text. On a syntax error returns -1 with *err_line set and a
+ * message in errbuf. Never executes or expands anything. */
+int pgm_dotenv_parse(pgm_dotenv *out, const char *text, size_t len,
+	int *err_line, char *errbuf, size_t errbuf_size);
+const char *pgm_dotenv_get(const pgm_dotenv *env, const char *key);
+void pgm_dotenv_free(pgm_dotenv *env);
+
+/* ---- lexer ---- */
+typedef struct pgm_stmt {
+	size_t start;   /* byte offset of the first significant byte */
+	size_t end;     /* byte offset just past the terminating ';' (or end) */
+	int is_txctl;   /* BEGIN/COMMIT/ROLLBACK/START TRANSACTION/END/ABORT */
+} pgm_stmt;
+
+typedef struct pgm_lex_result {
+	pgm_stmt *stmts;
+	size_t count;
+	int no_transaction;   /* a pgmigrate:no-transaction header was found */
+	int has_txctl;        /* some statement is transaction control */
+	/* first problem found (unterminated quote/comment, psql meta-command) */
+	int error;
+	size_t error_offset;
+	const char *error_message;
+} pgm_lex_result;
+
+int pgm_lex(pgm_lex_result *out, const char *sql, size_t len);
+void pgm_lex_free(pgm_lex_result *r);
+
+/* ---- context ---- */
+typedef struct pgm_mig {
+	pgm_migration pub;
+	char *name;
+	char *up_path;      /* full path used to read the file */
+	char *down_path;
+	char *up_display;   /* what users see: path as given + file name */
+	char *down_display;
+} pgm_mig;
+
+struct pgm_ctx {
+	pgm_error err;
+	pgm_event_cb cb;
+	void *cb_payload;
+
+	/* configuration */
+	char *url;            /* connection string, may be NULL */
+	pgm_origin url_origin;
+	char *path;
+	pgm_origin path_origin;
+	char *table_schema;   /* NULL: current_schema() */
+	char *table_name;
+	double lock_timeout;
+	char *application_name;
+	pgm_dotenv dotenv;    /* values from .env not overridden by the environment */
+	char *env_file;       /* the file read, NULL when none */
+
+	/* source */
+	pgm_mig *migs;
+	size_t nmigs;
+	int loaded;
+
+	/* connection */
+	const pgm_pq_api *pq;
+	PGconn *conn;
+	PGcancel *volatile cancel;
+	volatile int interrupted;
+	char *schema;          /* resolved schema of the tracking table */
+	char *qtable;          /* quoted "schema"."table" */
+	char *database;
+	int server_version;
+	int sync_commit_off;   /* the session default is off/local */
+	int table_exists;      /* from the first round trip */
+	int locked;
+
+	/* outcome of the last command */
+	int64_t cur_version;
+	int cur_dirty;
+	int steps_done;
+};
+
+/* error helpers (error.c) */
+void pgm_error_clear(pgm_ctx *ctx);
+int pgm_fail(pgm_ctx *ctx, int code, const char *fmt, ...) PGM_PRINTF(3, 4);
+void pgm_set_detail(pgm_ctx *ctx, const char *fmt, ...) PGM_PRINTF(2, 3);
+void pgm_set_hint(pgm_ctx *ctx, const char *fmt, ...) PGM_PRINTF(2, 3);
+/* fill the error from a failed PGresult (message, detail, hint, sqlstate) */
+int pgm_fail_result(pgm_ctx *ctx, const PGresult *res, const char *fallback);
+void pgm_emit(pgm_ctx *ctx, const pgm_event *ev);
+void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...) PGM_PRINTF(3, 4);
+
+/* database (db.c) */
+int pgm_db_connect(pgm_ctx *ctx);
+void pgm_db_disconnect(pgm_ctx *ctx);
+int pgm_db_lock(pgm_ctx *ctx);
+int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_version, int *out_dirty);
+int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty);
+
+/* read a migration body: BOM stripped; caller frees */
+int pgm_read_body(pgm_ctx *ctx, const char *path, const char *display, char **out, size_t *out_len);
+
+#endif

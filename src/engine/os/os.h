@@ -1,0 +1,58 @@
+/*
+ * The operating-system layer: everything that differs between POSIX and
+ * Windows lives behind this interface (libgit2's src/util/{unix,win32},
+ * SQLite's VFS). posix.c and win32.c implement it; CMake picks one.
+ * Paths and strings are UTF-8 on this side of the interface.
+ */
+#ifndef PGM_OS_H
+#define PGM_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../pq.h"
+
+/* environment variable, or NULL; the pointer is borrowed */
+const char *pgm_os_getenv(const char *name);
+
+/* call fn for each entry name of a directory; returns 0, or -1 with errno-style
+ * text in errbuf when the directory cannot be read */
+typedef int (*pgm_os_dir_cb)(const char *name, void *arg);
+int pgm_os_listdir(const char *path, pgm_os_dir_cb fn, void *arg, char *errbuf, size_t errsize);
+
+/* 1 when path is an existing directory */
+int pgm_os_isdir(const char *path);
+
+/* open a file for reading; NULL with a message in errbuf */
+void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize);
+/* read up to n bytes; returns bytes read, 0 at end, -1 on error */
+long pgm_os_fread(void *fh, void *buf, size_t n);
+void pgm_os_fclose(void *fh);
+/* size of an open file, -1 when unknown */
+int64_t pgm_os_fsize(void *fh);
+
+/* create a new file (fails if it exists: returns 1), write data; -1 on error */
+int pgm_os_write_new(const char *path, const char *data, size_t len, char *errbuf, size_t errsize);
+
+/* delete a file; 0 or -1 */
+int pgm_os_remove(const char *path);
+
+/* join a directory and a name with the platform separator; caller frees */
+char *pgm_os_path_join(const char *dir, const char *name);
+
+double pgm_os_now_ms(void);      /* monotonic milliseconds */
+void pgm_os_sleep_ms(int ms);
+/* current UTC time as YYYYMMDDHHMMSS digits (15 bytes with NUL) */
+void pgm_os_utc_stamp(char out[15]);
+
+int pgm_os_isatty(int fd);       /* fd 1 = stdout, 2 = stderr */
+
+/* install fn to run on Ctrl-C (SIGINT/SIGTERM or console control events);
+ * fn must be async-signal-safe */
+void pgm_os_on_interrupt(void (*fn)(void *), void *arg);
+
+/* the libpq function table; NULL with a message in errbuf when libpq
+ * cannot be loaded (Windows: libpq.dll not found) */
+const pgm_pq_api *pgm_os_libpq(char *errbuf, size_t errsize);
+
+#endif

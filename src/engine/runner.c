@@ -1,0 +1,734 @@
+/*
+ * Plans and runs migrations.
+ *
+ * plan: from the files on disk and the tracking state, an ordered list of
+ * steps (migration + direction + the version recorded after it), or a
+ * refusal with a reason (dirty, no file for the current version, missing
+ * down migration) before anything runs.
+ *
+ * run: transactional migrations go in batches: each migration is its own
+ * BEGIN ... COMMIT together with its schema_migrations update, and many of
+ * them travel in one simple-query message. The server stops at the first
+ * error: the migrations before it stay committed, the failing one rolls
+ * back, the rest never run. All but the last commit of a batch are
+ * asynchronous; the last (synchronous) one flushes the WAL of all of them,
+ * so whatever is reported applied when a batch returns is durable.
+ * A marker SELECT after each COMMIT tells which migration finished and
+ * when (server clock). Migrations marked no-transaction run statement by
+ * statement under golang-migrate's dirty protocol.
+ */
+#include "internal.h"
+#include "os/os.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_MAX_BYTES (8u << 20)
+#define BATCH_MAX_STEPS 1000
+
+typedef struct step {
+	pgm_mig *m;
+	pgm_direction dir;
+	int64_t after;      /* tracking version once the step is done */
+	char *body;
+	size_t len;
+	pgm_lex_result lex;
+	const char *display;
+} step;
+
+void pgm_ctx_result(const pgm_ctx *ctx, int64_t *out_version, int *out_dirty, int *out_steps)
+{
+	if (out_version)
+		*out_version = ctx->cur_version;
+	if (out_dirty)
+		*out_dirty = ctx->cur_dirty;
+	if (out_steps)
+		*out_steps = ctx->steps_done;
+}
+
+static long find_version(const pgm_ctx *ctx, int64_t v)
+{
+	size_t lo = 0, hi = ctx->nmigs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ctx->migs[mid].pub.version < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo < ctx->nmigs && ctx->migs[lo].pub.version == v) ? (long)lo : -1;
+}
+
+static int dirty_refusal(pgm_ctx *ctx, int64_t v)
+{
+	long i = find_version(ctx, v);
+	pgm_fail(ctx, PGM_EDIRTY, "the database is dirty at version %lld", (long long)v);
+	ctx->err.version = v;
+	if (i >= 0)
+		pgm_set_detail(ctx, "a migration around %s failed part-way or was interrupted outside a transaction, "
+			"so the schema may be half changed", ctx->migs[i].up_display);
+	else
+		pgm_set_detail(ctx, "a migration failed part-way or was interrupted outside a transaction");
+	if (i > 0)
+		pgm_set_hint(ctx, "look at the database (SELECT * FROM %s), finish or undo the change by hand, then record where it is: "
+			"`pgmigrate force %lld` if the migration is fully applied, `pgmigrate force %lld` if it is fully undone",
+			ctx->qtable ? ctx->qtable : "schema_migrations", (long long)v, (long long)ctx->migs[i - 1].pub.version);
+	else
+		pgm_set_hint(ctx, "look at the database, finish or undo the change by hand, then record where it is: "
+			"`pgmigrate force %lld` if the migration is fully applied, `pgmigrate force -1` if nothing is applied",
+			(long long)v);
+	return PGM_EDIRTY;
+}
+
+static int nofile_refusal(pgm_ctx *ctx, int64_t v)
+{
+	char *target = pgm_ctx_target_masked(ctx, NULL);
+	pgm_fail(ctx, PGM_ENOFILE, "the database is at version %lld, but no migration file has that version", (long long)v);
+	ctx->err.version = v;
+	pgm_set_detail(ctx, "folder \"%s\" has %zu migrations%s%lld; database: %s", ctx->path, ctx->nmigs,
+		ctx->nmigs ? ", the newest is " : "", ctx->nmigs ? (long long)ctx->migs[ctx->nmigs - 1].pub.version : 0LL,
+		target ? target : "?");
+	pgm_set_hint(ctx, "is this the right folder (--path) and the right branch? Another branch may hold the newer migrations; "
+		"or DATABASE_URL points at another project's database");
+	free(target);
+	return PGM_ENOFILE;
+}
+
+/* load the files, take the lock, read (and create) the tracking table */
+static int prepare(pgm_ctx *ctx, int64_t *cur, int *dirty)
+{
+	int rc;
+	ctx->steps_done = 0;
+	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
+		return rc;
+	if ((rc = pgm_db_lock(ctx)) != 0)
+		return rc;
+	if ((rc = pgm_db_read_state(ctx, 1, NULL, cur, dirty)) != 0)
+		return rc;
+	ctx->cur_version = *cur;
+	ctx->cur_dirty = *dirty;
+	return 0;
+}
+
+static void free_step_body(step *s)
+{
+	free(s->body);
+	s->body = NULL;
+	pgm_lex_free(&s->lex);
+}
+
+static int load_step(pgm_ctx *ctx, step *s)
+{
+	const char *path = s->dir == PGM_UP ? s->m->up_path : s->m->down_path;
+	int rc;
+	s->display = s->dir == PGM_UP ? s->m->up_display : s->m->down_display;
+	if ((rc = pgm_read_body(ctx, path, s->display, &s->body, &s->len)) != 0)
+		return rc;
+	if (pgm_lex(&s->lex, s->body, s->len) != 0)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	s->m->pub.no_transaction = s->lex.no_transaction;
+	return 0;
+}
+
+/* attach file, line, column and source line of byte offset `off` of the body */
+static void locate(pgm_ctx *ctx, const step *s, size_t off, int statement)
+{
+	size_t ls, le;
+	free(ctx->err.file);
+	ctx->err.file = pgm_strdup(s->display);
+	ctx->err.version = s->m->pub.version;
+	if (off > s->len)
+		off = s->len;
+	pgm_text_position(s->body, s->len, off, &ctx->err.line, &ctx->err.column);
+	ls = off;
+	while (ls > 0 && s->body[ls - 1] != '\n')
+		ls--;
+	le = off;
+	while (le < s->len && s->body[le] != '\n')
+		le++;
+	if (le > ls && s->body[le - 1] == '\r')
+		le--;
+	free(ctx->err.source_line);
+	ctx->err.source_line = pgm_strndup(s->body + ls, le - ls);
+	if (statement <= 0) {
+		size_t i;
+		for (i = 0; i < s->lex.count; i++)
+			if (off < s->lex.stmts[i].end || i + 1 == s->lex.count) {
+				statement = (int)i + 1;
+				break;
+			}
+	}
+	ctx->err.statement = statement;
+}
+
+/* advice for the errors people meet most (the seed's "common issues") */
+static void add_hint(pgm_ctx *ctx)
+{
+	const char *st = ctx->err.sqlstate;
+	char *target;
+	if (ctx->err.hint)
+		return;
+	if (strcmp(st, "42P07") == 0 || strcmp(st, "42710") == 0) {
+		pgm_set_hint(ctx, "the object already exists: use IF NOT EXISTS, or it was created outside migrations "
+			"(check with \\d in psql, then drop it or record it with `pgmigrate force`)");
+	} else if (strcmp(st, "42P01") == 0 || strcmp(st, "42883") == 0 || strcmp(st, "3F000") == 0) {
+		target = pgm_ctx_target_masked(ctx, NULL);
+		pgm_set_hint(ctx, "an earlier migration may not be applied here (run `pgmigrate status`), "
+			"or DATABASE_URL points at the wrong database (target: %s)", target ? target : "?");
+		free(target);
+	} else if (strcmp(st, "25001") == 0 || strcmp(st, "25P01") == 0) {
+		pgm_set_hint(ctx, "this statement cannot run inside a transaction: put `-- pgmigrate:no-transaction` "
+			"at the top of the file to run it statement by statement");
+	}
+}
+
+/* map the server's 1-based character position in `sql` to a byte offset */
+static size_t char_to_byte(const char *sql, size_t len, long pos)
+{
+	size_t i = 0;
+	long chars = 0;
+	while (i < len && chars < pos - 1) {
+		i++;
+		while (i < len && ((unsigned char)sql[i] & 0xC0) == 0x80)
+			i++;
+		chars++;
+	}
+	return i;
+}
+
+static void emit_step(pgm_ctx *ctx, pgm_event_type type, const step *s, double ms, int index, int total)
+{
+	pgm_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = type;
+	ev.migration = &s->m->pub;
+	ev.direction = s->dir;
+	ev.duration_ms = ms;
+	ev.index = index;
+	ev.total = total;
+	ev.file = s->display;
+	ev.version_after = s->after;
+	pgm_emit(ctx, &ev);
+}
+
+static void append_bookkeeping(pgm_ctx *ctx, pgm_buf *b, int64_t after)
+{
+	if (after >= 0)
+		pgm_buf_printf(b, "DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, false);\n",
+			ctx->qtable, ctx->qtable, (long long)after);
+	else
+		pgm_buf_printf(b, "DELETE FROM %s;\n", ctx->qtable);
+}
+
+/* make every asynchronous commit so far durable: a synchronous commit of a
+ * transaction with an xid flushes the WAL up to it */
+static void flush_wal(pgm_ctx *ctx)
+{
+	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK)
+		return;
+	ctx->pq->clear(ctx->pq->exec(ctx->conn, ctx->sync_commit_off
+		? "BEGIN; SET LOCAL synchronous_commit TO local; SELECT pg_catalog.txid_current(); COMMIT"
+		: "BEGIN; SELECT pg_catalog.txid_current(); COMMIT"));
+}
+
+static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	pgm_buf b = PGM_BUF_INIT;
+	size_t *body_off = calloc(k, sizeof *body_off);
+	int *has_set = calloc(k, sizeof *has_set);
+	char mark[48];
+	size_t i, done = 0;
+	int markers = 0, since = 0, rc = 0, failed = 0;
+	double t_prev = 0, wall = pgm_os_now_ms();
+	PGresult *res;
+	long errpos = 0;
+
+	if (!body_off || !has_set) {
+		free(body_off);
+		free(has_set);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	snprintf(mark, sizeof mark, "pgm_mark_%lx", (unsigned long)(wall * 1000.0) ^ (unsigned long)(size_t)steps);
+	pgm_buf_printf(&b, "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\";\n", mark);
+	for (i = 0; i < k; i++) {
+		pgm_buf_puts(&b, "BEGIN;\n");
+		if (i + 1 < k) {
+			pgm_buf_puts(&b, "SET LOCAL synchronous_commit TO off;\n");
+			has_set[i] = 1;
+		} else if (ctx->sync_commit_off) {
+			pgm_buf_puts(&b, "SET LOCAL synchronous_commit TO local;\n");
+			has_set[i] = 1;
+		}
+		body_off[i] = b.len;
+		pgm_buf_put(&b, steps[i].body, steps[i].len);
+		/* a newline ends a trailing line comment; the ';' a last statement without one */
+		pgm_buf_puts(&b, "\n;\n");
+		append_bookkeeping(ctx, &b, steps[i].after);
+		pgm_buf_printf(&b, "COMMIT;\nSELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\";\n", mark);
+	}
+	if (b.failed) {
+		pgm_buf_free(&b);
+		free(body_off);
+		free(has_set);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory building the batch");
+	}
+	if (!pq->sendQuery(ctx->conn, b.ptr)) {
+		rc = pgm_fail_result(ctx, NULL, "could not send the migrations");
+		failed = 1;
+	}
+	while (!failed || pq->status(ctx->conn) == CONNECTION_OK) {
+		ExecStatusType st;
+		if (!(res = pq->getResult(ctx->conn)))
+			break;
+		st = pq->resultStatus(res);
+		if (st == PGRES_TUPLES_OK && pq->nfields(res) == 1 && strcmp(pq->fname(res, 0), mark) == 0) {
+			double t = strtod(pq->getvalue(res, 0, 0), NULL) * 1000.0;
+			if (markers > 0 && done < k) {
+				steps[done].m->pub.no_transaction = 0;
+				ctx->cur_version = steps[done].after;
+				ctx->steps_done++;
+				emit_step(ctx, PGM_EV_STEP_DONE, &steps[done], t - t_prev, base + (int)done + 1, total);
+				done++;
+			}
+			t_prev = t;
+			markers++;
+			since = 0;
+		} else if (st == PGRES_FATAL_ERROR) {
+			const char *p = pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+			rc = pgm_fail_result(ctx, res, "the migration failed");
+			errpos = p ? atol(p) : 0;
+			failed = 1;
+		} else if (st == PGRES_COPY_IN) {
+			pq->putCopyEnd(ctx->conn, "COPY FROM STDIN is not supported in migration files");
+		} else if (st == PGRES_COPY_OUT) {
+			char *row;
+			while (pq->getCopyData(ctx->conn, &row, 0) > 0)
+				pq->freemem(row);
+		} else if (st != PGRES_EMPTY_QUERY) {
+			since++;
+		}
+		pq->clear(res);
+	}
+	if (failed && done < k) {
+		step *s = &steps[done];
+		if (errpos > 0) {
+			size_t off = char_to_byte(b.ptr, b.len, errpos);
+			size_t rel = off > body_off[done] ? off - body_off[done] : 0;
+			locate(ctx, s, rel, 0);
+		} else {
+			/* no position (a run-time error): the results that came back tell which statement failed */
+			int nth = since - 1 - has_set[done];
+			if (nth >= 0 && (size_t)nth < s->lex.count)
+				locate(ctx, s, s->lex.stmts[nth].start, nth + 1);
+			else if (nth >= 0)
+				locate(ctx, s, s->len, 0);
+			else {
+				free(ctx->err.file);
+				ctx->err.file = pgm_strdup(s->display);
+				ctx->err.version = s->m->pub.version;
+			}
+		}
+		if (rc == PGM_ECONNECT) {
+			pgm_set_detail(ctx, "the connection was lost while %s ran; the server rolled that migration back%s%s",
+				s->display, ctx->err.detail ? ": " : "", ctx->err.detail ? ctx->err.detail : "");
+			pgm_set_hint(ctx, "check the server, then run `pgmigrate status` and `pgmigrate up` again");
+		}
+		add_hint(ctx);
+		emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - wall, base + (int)done + 1, total);
+	}
+	if (failed && ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
+		if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
+			pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+		if (done > 0)
+			flush_wal(ctx);
+	}
+	if (failed && rc == 0)
+		rc = PGM_ERROR;
+	if (!failed && done < k)
+		rc = pgm_fail(ctx, PGM_ERROR, "the server did not run every migration of the batch");
+	pgm_buf_free(&b);
+	free(body_off);
+	free(has_set);
+	return rc;
+}
+
+/* golang-migrate's protocol for a migration that cannot run in a transaction:
+ * mark dirty, run each statement on its own, mark clean */
+static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	double t0 = pgm_os_now_ms();
+	int64_t dirty_version = s->dir == PGM_UP ? s->m->pub.version : s->after;
+	size_t i;
+	int rc;
+
+	if ((rc = pgm_db_set_version(ctx, dirty_version, 1)) != 0)
+		return rc;
+	ctx->cur_version = dirty_version;
+	ctx->cur_dirty = 1;
+	for (i = 0; i < s->lex.count; i++) {
+		const pgm_stmt *st = &s->lex.stmts[i];
+		char *sql = pgm_strndup(s->body + st->start, st->end - st->start);
+		PGresult *res;
+		ExecStatusType es;
+		if (!sql)
+			return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+		if (ctx->interrupted) {
+			free(sql);
+			rc = pgm_fail(ctx, PGM_ECANCELED, "interrupted before statement %zu of %s", i + 1, s->display);
+			locate(ctx, s, st->start, (int)i + 1);
+			goto dirty;
+		}
+		res = pq->exec(ctx->conn, sql);
+		es = res ? pq->resultStatus(res) : PGRES_FATAL_ERROR;
+		if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK && es != PGRES_EMPTY_QUERY) {
+			const char *p = res ? pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+			size_t off = st->start;
+			rc = pgm_fail_result(ctx, res, "the statement failed");
+			if (p)
+				off = st->start + char_to_byte(sql, strlen(sql), atol(p));
+			locate(ctx, s, off, (int)i + 1);
+			if (res)
+				pq->clear(res);
+			free(sql);
+			goto dirty;
+		}
+		pq->clear(res);
+		free(sql);
+	}
+	if ((rc = pgm_db_set_version(ctx, s->after, 0)) != 0)
+		return rc;
+	ctx->cur_version = s->after;
+	ctx->cur_dirty = 0;
+	ctx->steps_done++;
+	emit_step(ctx, PGM_EV_STEP_DONE, s, pgm_os_now_ms() - t0, index, total);
+	return 0;
+
+dirty:
+	{
+		int stmt = ctx->err.statement;
+		char *prev = ctx->err.hint;
+		ctx->err.hint = NULL;
+		pgm_set_hint(ctx, "%s%s%s runs outside a transaction, so statements 1 to %d stayed applied and the database is marked dirty "
+			"at version %lld. Fix the cause, undo or finish the rest by hand, then `pgmigrate force %lld` "
+			"(or the version before it) and run again",
+			prev ? prev : "", prev ? "; " : "", s->display, stmt - 1, (long long)dirty_version, (long long)dirty_version);
+		free(prev);
+	}
+	emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - t0, index, total);
+	return rc;
+}
+
+static int check_body(pgm_ctx *ctx, step *s)
+{
+	if (s->lex.error && strcmp(s->lex.error_message, "psql meta-commands are not SQL") == 0) {
+		int rc = pgm_fail(ctx, PGM_ESOURCE, "%s", "psql meta-commands are not SQL");
+		locate(ctx, s, s->lex.error_offset, 0);
+		pgm_set_detail(ctx, "pgmigrate sends the file to the server as it is; backslash commands such as \\i or \\set only work in psql");
+		pgm_set_hint(ctx, "write the SQL itself instead of the psql command");
+		return rc;
+	}
+	if (!s->lex.no_transaction && s->lex.has_txctl) {
+		size_t i;
+		int rc = pgm_fail(ctx, PGM_ESOURCE, "the migration controls its own transaction");
+		for (i = 0; i < s->lex.count; i++)
+			if (s->lex.stmts[i].is_txctl)
+				break;
+		locate(ctx, s, i < s->lex.count ? s->lex.stmts[i].start : 0, (int)i + 1);
+		pgm_set_detail(ctx, "pgmigrate already runs each migration in one transaction with its bookkeeping; "
+			"a BEGIN/COMMIT inside it would commit part of the migration on its own");
+		pgm_set_hint(ctx, "remove the BEGIN/COMMIT lines, or put `-- pgmigrate:no-transaction` at the top of the file "
+			"to run it statement by statement");
+		return rc;
+	}
+	return 0;
+}
+
+static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
+{
+	pgm_event ev;
+	size_t i = 0;
+	int rc = 0;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = PGM_EV_PLAN;
+	ev.total = (int)n;
+	ev.version_after = ctx->cur_version;
+	pgm_emit(ctx, &ev);
+
+	while (i < n && rc == 0) {
+		size_t k = 0, bytes = 0;
+		if (ctx->interrupted) {
+			rc = pgm_fail(ctx, PGM_ECANCELED, "interrupted");
+			break;
+		}
+		/* gather a batch of transactional steps */
+		while (i + k < n && k < BATCH_MAX_STEPS) {
+			step *s = &steps[i + k];
+			if ((rc = load_step(ctx, s)) != 0 || (rc = check_body(ctx, s)) != 0) {
+				emit_step(ctx, PGM_EV_STEP_FAILED, s, 0, (int)(i + k) + 1, (int)n);
+				break;
+			}
+			if (s->lex.no_transaction || s->lex.error) {
+				/* runs on its own: as the only step of a batch if it has a lexer problem
+				 * (an unterminated string must not swallow other migrations), or notx */
+				if (k == 0 && !s->lex.no_transaction)
+					k = 1;
+				else if (k > 0)
+					free_step_body(s);
+				break;
+			}
+			if (k > 0 && bytes + s->len > BATCH_MAX_BYTES) {
+				free_step_body(s);
+				break;
+			}
+			bytes += s->len;
+			k++;
+		}
+		if (rc != 0) {
+			size_t j;
+			for (j = 0; j <= k && i + j < n; j++)
+				free_step_body(&steps[i + j]);
+			break;
+		}
+		if (k > 0) {
+			size_t j;
+			rc = run_batch(ctx, steps + i, k, (int)i, (int)n);
+			for (j = 0; j < k; j++)
+				free_step_body(&steps[i + j]);
+			i += k;
+		} else {
+			rc = run_notx(ctx, &steps[i], (int)i + 1, (int)n);
+			free_step_body(&steps[i]);
+			i++;
+		}
+	}
+	return rc;
+}
+
+static int run_plan(pgm_ctx *ctx, step *steps, size_t n)
+{
+	int rc = n ? run_steps(ctx, steps, n) : 0;
+	free(steps);
+	return rc;
+}
+
+/* steps for going up from `cur` through version `to` (inclusive), at most limit */
+static int plan_up(pgm_ctx *ctx, int64_t cur, int64_t to, int limit, step **out, size_t *out_n)
+{
+	size_t i, n = 0;
+	step *steps = calloc(ctx->nmigs ? ctx->nmigs : 1, sizeof *steps);
+	if (!steps)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	for (i = 0; i < ctx->nmigs; i++) {
+		pgm_mig *m = &ctx->migs[i];
+		if (m->pub.version <= cur || m->pub.version > to)
+			continue;
+		if (limit > 0 && n >= (size_t)limit)
+			break;
+		steps[n].m = m;
+		steps[n].dir = PGM_UP;
+		steps[n].after = m->pub.version;
+		n++;
+	}
+	*out = steps;
+	*out_n = n;
+	return 0;
+}
+
+/* steps for going down from `cur`: `count` steps, or down to (excluding) version `to` */
+static int plan_down(pgm_ctx *ctx, int64_t cur, int count, int64_t to, step **out, size_t *out_n)
+{
+	long ci = find_version(ctx, cur), j;
+	size_t n = 0;
+	step *steps;
+
+	*out = NULL;
+	*out_n = 0;
+	if (ci < 0)
+		return 0;
+	steps = calloc((size_t)ci + 1, sizeof *steps);
+	if (!steps)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	for (j = ci; j >= 0; j--) {
+		pgm_mig *m = &ctx->migs[j];
+		if (count >= 0 && n >= (size_t)count)
+			break;
+		if (count < 0 && m->pub.version <= to)
+			break;
+		if (!m->down_path) {
+			free(steps);
+			pgm_fail(ctx, PGM_ENODOWN, "%s has no down migration", m->up_display);
+			ctx->err.version = m->pub.version;
+			pgm_set_detail(ctx, "going down from version %lld needs %lld_%s.down.sql; nothing was run",
+				(long long)cur, (long long)m->pub.version, m->name);
+			pgm_set_hint(ctx, "write the down migration (pgmigrate never marks a version as reverted without undoing it), "
+				"or stop above it with `pgmigrate goto %lld`", (long long)m->pub.version);
+			return PGM_ENODOWN;
+		}
+		steps[n].m = m;
+		steps[n].dir = PGM_DOWN;
+		steps[n].after = j > 0 ? ctx->migs[j - 1].pub.version : -1;
+		n++;
+	}
+	*out = steps;
+	*out_n = n;
+	return 0;
+}
+
+static int check_state(pgm_ctx *ctx, int64_t cur, int dirty)
+{
+	if (dirty)
+		return dirty_refusal(ctx, cur);
+	if (cur >= 0 && find_version(ctx, cur) < 0)
+		return nofile_refusal(ctx, cur);
+	return 0;
+}
+
+int pgm_up(pgm_ctx *ctx, int limit)
+{
+	int64_t cur;
+	int dirty, rc;
+	step *steps;
+	size_t n;
+	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
+		return rc;
+	if ((rc = plan_up(ctx, cur, INT64_MAX, limit, &steps, &n)) != 0)
+		return rc;
+	return run_plan(ctx, steps, n);
+}
+
+int pgm_down(pgm_ctx *ctx, int count)
+{
+	int64_t cur;
+	int dirty, rc;
+	step *steps;
+	size_t n;
+	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
+		return rc;
+	if ((rc = plan_down(ctx, cur, count < 0 ? -1 : count, -1, &steps, &n)) != 0)
+		return rc;
+	return run_plan(ctx, steps, n);
+}
+
+int pgm_goto(pgm_ctx *ctx, int64_t version)
+{
+	int64_t cur;
+	int dirty, rc;
+	step *steps;
+	size_t n;
+	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
+		return rc;
+	if (find_version(ctx, version) < 0) {
+		rc = pgm_fail(ctx, PGM_ENOTFOUND, "no migration has version %lld", (long long)version);
+		pgm_set_hint(ctx, "`pgmigrate status` lists the versions in \"%s\"", ctx->path);
+		return rc;
+	}
+	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
+		return rc;
+	if (version >= cur)
+		rc = plan_up(ctx, cur, version, 0, &steps, &n);
+	else
+		rc = plan_down(ctx, cur, -1, version, &steps, &n);
+	if (rc != 0)
+		return rc;
+	return run_plan(ctx, steps, n);
+}
+
+int pgm_force(pgm_ctx *ctx, int64_t version)
+{
+	int64_t cur;
+	int dirty, rc;
+	if (version < -1)
+		return pgm_fail(ctx, PGM_EUSAGE, "invalid version %lld: use -1 (nothing applied) or a migration version", (long long)version);
+	ctx->steps_done = 0;
+	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
+		return rc;
+	if (version >= 0 && find_version(ctx, version) < 0)
+		pgm_warn(ctx, NULL, "no migration file has version %lld; recording it anyway", (long long)version);
+	if ((rc = pgm_db_lock(ctx)) != 0 || (rc = pgm_db_read_state(ctx, 1, NULL, &cur, &dirty)) != 0)
+		return rc;
+	if ((rc = pgm_db_set_version(ctx, version, 0)) != 0)
+		return rc;
+	ctx->cur_version = version;
+	ctx->cur_dirty = 0;
+	return 0;
+}
+
+int pgm_version(pgm_ctx *ctx, int64_t *out_version, int *out_dirty)
+{
+	int rc = pgm_db_read_state(ctx, 0, NULL, out_version, out_dirty);
+	if (rc == 0) {
+		ctx->cur_version = *out_version;
+		ctx->cur_dirty = *out_dirty;
+	}
+	return rc;
+}
+
+int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
+{
+	pgm_status *st = calloc(1, sizeof *st);
+	int rc, exists = 0;
+	size_t i, n = 0;
+
+	*out = NULL;
+	if (!st)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	if ((!ctx->loaded && (rc = pgm_load(ctx)) != 0) ||
+	    (rc = pgm_db_read_state(ctx, 0, &exists, &st->version, &st->dirty)) != 0) {
+		free(st);
+		return rc;
+	}
+	st->table_exists = exists;
+	st->rows = calloc(ctx->nmigs + 1, sizeof *st->rows);
+	st->target = pgm_ctx_target_masked(ctx, NULL);
+	st->table = pgm_strdup(ctx->qtable ? ctx->qtable : ctx->table_name);
+	st->server_version = ctx->server_version;
+	if (!st->rows) {
+		pgm_status_free(st);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < ctx->nmigs; i++) {
+		pgm_mig *m = &ctx->migs[i];
+		pgm_status_row *r;
+		if (st->version >= 0 && m->pub.version > st->version && (n == 0 || st->rows[n - 1].version < st->version) &&
+		    find_version(ctx, st->version) < 0) {
+			r = &st->rows[n++];
+			r->version = st->version;
+			r->state = PGM_ST_MISSING;
+		}
+		r = &st->rows[n++];
+		r->version = m->pub.version;
+		r->name = m->name;
+		r->up_file = m->up_display;
+		r->down_file = m->down_display;
+		if (m->pub.version < st->version)
+			r->state = PGM_ST_APPLIED;
+		else if (m->pub.version == st->version)
+			r->state = st->dirty ? PGM_ST_DIRTY : PGM_ST_APPLIED;
+		else
+			r->state = PGM_ST_PENDING;
+	}
+	if (st->version >= 0 && find_version(ctx, st->version) < 0 &&
+	    (n == 0 || st->rows[n - 1].version < st->version)) {
+		st->rows[n].version = st->version;
+		st->rows[n].state = PGM_ST_MISSING;
+		n++;
+	}
+	st->count = n;
+	ctx->cur_version = st->version;
+	ctx->cur_dirty = st->dirty;
+	*out = st;
+	return 0;
+}
+
+void pgm_status_free(pgm_status *st)
+{
+	if (!st)
+		return;
+	free(st->rows);
+	free(st->target);
+	free(st->table);
+	free(st);
+}

@@ -1,0 +1,447 @@
+/*
+ * The migration source: scans the folder for golang-migrate style files
+ * `{version}_{name}.{up|down}.sql`, pairs them by version, reports files
+ * that look like migrations but do not match (never skipping them in
+ * silence), reads bodies (UTF-8 BOM stripped), and creates new pairs.
+ */
+#include "internal.h"
+#include "os/os.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int ends_with_ci(const char *s, size_t n, const char *suffix)
+{
+	size_t sl = strlen(suffix), i;
+	if (n < sl)
+		return 0;
+	for (i = 0; i < sl; i++)
+		if (tolower((unsigned char)s[n - sl + i]) != suffix[i])
+			return 0;
+	return 1;
+}
+
+static int contains_ci(const char *s, const char *needle)
+{
+	size_t n = strlen(s), m = strlen(needle), i, j;
+	for (i = 0; i + m <= n; i++) {
+		for (j = 0; j < m && tolower((unsigned char)s[i + j]) == needle[j]; j++)
+			;
+		if (j == m)
+			return 1;
+	}
+	return 0;
+}
+
+int pgm_parse_filename(const char *fn, int64_t *out_version, char *namebuf, size_t nbsize,
+	pgm_direction *out_dir)
+{
+	size_t n = strlen(fn), digits = 0, rest;
+	uint64_t v = 0;
+	const char *name, *suffix;
+	pgm_direction dir;
+
+	if (!ends_with_ci(fn, n, ".sql") && !contains_ci(fn, ".up.") && !contains_ci(fn, ".down."))
+		return 0;
+	if (fn[0] == '.')
+		return 0; /* editor swap and hidden files */
+
+	if (n >= 7 && strcmp(fn + n - 7, ".up.sql") == 0) {
+		dir = PGM_UP;
+		suffix = fn + n - 7;
+	} else if (n >= 9 && strcmp(fn + n - 9, ".down.sql") == 0) {
+		dir = PGM_DOWN;
+		suffix = fn + n - 9;
+	} else {
+		snprintf(namebuf, nbsize, "%s", ends_with_ci(fn, n, ".up.sql") || ends_with_ci(fn, n, ".down.sql")
+			? "the suffix must be exactly .up.sql or .down.sql (lower case)"
+			: "the name must end in .up.sql or .down.sql");
+		return -1;
+	}
+	while (isdigit((unsigned char)fn[digits]))
+		digits++;
+	if (digits == 0 || fn[digits] != '_') {
+		snprintf(namebuf, nbsize, "the name must start with a version number and '_' (like 000001_create_users.up.sql)");
+		return -1;
+	}
+	for (size_t i = 0; i < digits; i++) {
+		unsigned d = (unsigned)(fn[i] - '0');
+		if (v > (UINT64_MAX - d) / 10) {
+			snprintf(namebuf, nbsize, "version %.*s does not fit in 64 bits", (int)digits, fn);
+			return -2;
+		}
+		v = v * 10 + d;
+	}
+	if (v > (uint64_t)INT64_MAX) {
+		snprintf(namebuf, nbsize, "version %.*s is above the largest PostgreSQL bigint (9223372036854775807)", (int)digits, fn);
+		return -2;
+	}
+	name = fn + digits + 1;
+	rest = (size_t)(suffix - name);
+	if (rest + 1 > nbsize)
+		rest = nbsize - 1;
+	memcpy(namebuf, name, rest);
+	namebuf[rest] = '\0';
+	*out_version = (int64_t)v;
+	*out_dir = dir;
+	return 1;
+}
+
+typedef struct {
+	pgm_ctx *ctx;
+	int bad;            /* fatal problems found */
+	char **names;
+	size_t count, cap;
+} scan_state;
+
+static int collect(const char *name, void *arg)
+{
+	scan_state *s = arg;
+	if (s->count == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		char **n = realloc(s->names, ncap * sizeof *n);
+		if (!n)
+			return -1;
+		s->names = n;
+		s->cap = ncap;
+	}
+	if (!(s->names[s->count] = pgm_strdup(name)))
+		return -1;
+	s->count++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_mig(const void *a, const void *b)
+{
+	const pgm_mig *x = a, *y = b;
+	return x->pub.version < y->pub.version ? -1 : x->pub.version > y->pub.version;
+}
+
+static void free_migs(pgm_ctx *ctx)
+{
+	size_t i;
+	for (i = 0; i < ctx->nmigs; i++) {
+		free(ctx->migs[i].name);
+		free(ctx->migs[i].up_path);
+		free(ctx->migs[i].down_path);
+		free(ctx->migs[i].up_display);
+		free(ctx->migs[i].down_display);
+	}
+	free(ctx->migs);
+	ctx->migs = NULL;
+	ctx->nmigs = 0;
+	ctx->loaded = 0;
+}
+
+void pgm__source_free(pgm_ctx *ctx)
+{
+	free_migs(ctx);
+}
+
+/* the display path: the folder as the user gave it, joined with the name */
+static char *display_path(const pgm_ctx *ctx, const char *fn)
+{
+	return pgm_os_path_join(ctx->path, fn);
+}
+
+int pgm_load(pgm_ctx *ctx)
+{
+	scan_state s;
+	char errbuf[256];
+	size_t i, cap = 0;
+	int rc = 0;
+	char *first_problem = NULL;
+
+	memset(&s, 0, sizeof s);
+	s.ctx = ctx;
+	free_migs(ctx);
+
+	if (pgm_os_listdir(ctx->path, collect, &s, errbuf, sizeof errbuf) != 0) {
+		rc = pgm_fail(ctx, PGM_EIO, "could not read the migrations folder \"%s\"", ctx->path);
+		pgm_set_detail(ctx, "%s", errbuf);
+		pgm_set_hint(ctx, "run pgmigrate from the project folder, or pass --path DIR (or set PGMIGRATE_PATH)");
+		goto out;
+	}
+	/* sorted, so warnings and errors come in a stable order */
+	qsort(s.names, s.count, sizeof *s.names, cmp_str);
+
+	for (i = 0; i < s.count; i++) {
+		char namebuf[512];
+		int64_t v;
+		pgm_direction dir;
+		int m = pgm_parse_filename(s.names[i], &v, namebuf, sizeof namebuf, &dir);
+		pgm_mig *mig = NULL;
+		size_t k;
+		char *disp;
+
+		if (m == 0)
+			continue;
+		disp = display_path(ctx, s.names[i]);
+		if (m < 0) {
+			if (m == -2) {
+				if (!first_problem)
+					first_problem = pgm_aprintf("%s: %s", disp, namebuf);
+				s.bad++;
+				pgm_warn(ctx, disp, "%s: %s", disp, namebuf);
+			} else {
+				pgm_warn(ctx, disp, "%s looks like a migration but is not one: %s", disp, namebuf);
+			}
+			free(disp);
+			continue;
+		}
+		for (k = 0; k < ctx->nmigs; k++)
+			if (ctx->migs[k].pub.version == v) {
+				mig = &ctx->migs[k];
+				break;
+			}
+		if (!mig) {
+			if (ctx->nmigs == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				pgm_mig *n = realloc(ctx->migs, ncap * sizeof *n);
+				if (!n) {
+					free(disp);
+					rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+					goto out;
+				}
+				ctx->migs = n;
+				cap = ncap;
+			}
+			mig = &ctx->migs[ctx->nmigs++];
+			memset(mig, 0, sizeof *mig);
+			mig->pub.version = v;
+			mig->name = pgm_strdup(namebuf);
+			mig->pub.name = mig->name;
+		} else if (strcmp(mig->name, namebuf) != 0 ||
+		           (dir == PGM_UP ? mig->up_path != NULL : mig->down_path != NULL)) {
+			const char *other = dir == PGM_UP ? (mig->up_display ? mig->up_display : mig->down_display)
+			                                  : (mig->down_display ? mig->down_display : mig->up_display);
+			if (!first_problem)
+				first_problem = pgm_aprintf("version %lld is used by both %s and %s",
+					(long long)v, other, disp);
+			pgm_warn(ctx, disp, "version %lld is used by both %s and %s", (long long)v, other, disp);
+			s.bad++;
+			free(disp);
+			continue;
+		}
+		if (dir == PGM_UP) {
+			mig->up_path = pgm_os_path_join(ctx->path, s.names[i]);
+			mig->up_display = disp;
+			mig->pub.up_file = disp;
+		} else {
+			mig->down_path = pgm_os_path_join(ctx->path, s.names[i]);
+			mig->down_display = disp;
+			mig->pub.down_file = disp;
+		}
+	}
+	qsort(ctx->migs, ctx->nmigs, sizeof *ctx->migs, cmp_mig);
+	for (i = 0; i < ctx->nmigs; i++) {
+		/* pointers into the array moved with qsort: refresh them */
+		ctx->migs[i].pub.name = ctx->migs[i].name;
+		ctx->migs[i].pub.up_file = ctx->migs[i].up_display;
+		ctx->migs[i].pub.down_file = ctx->migs[i].down_display;
+		if (!ctx->migs[i].up_path) {
+			if (!first_problem)
+				first_problem = pgm_aprintf("%s has no matching up migration", ctx->migs[i].down_display);
+			s.bad++;
+		}
+	}
+	if (s.bad) {
+		rc = pgm_fail(ctx, PGM_ESOURCE, "the migration files are invalid");
+		pgm_set_detail(ctx, "%s%s", first_problem ? first_problem : "",
+			s.bad > 1 ? " (and more: see the warnings)" : "");
+		pgm_set_hint(ctx, "every version needs exactly one {version}_{name}.up.sql (and usually a .down.sql with the same name); nothing was run");
+		goto out;
+	}
+	ctx->loaded = 1;
+out:
+	for (i = 0; i < s.count; i++)
+		free(s.names[i]);
+	free(s.names);
+	free(first_problem);
+	if (rc != 0)
+		free_migs(ctx);
+	return rc;
+}
+
+size_t pgm_count(const pgm_ctx *ctx)
+{
+	return ctx->nmigs;
+}
+
+const pgm_migration *pgm_get(const pgm_ctx *ctx, size_t i)
+{
+	return i < ctx->nmigs ? &ctx->migs[i].pub : NULL;
+}
+
+int pgm_read_body(pgm_ctx *ctx, const char *path, const char *display, char **out, size_t *out_len)
+{
+	char errbuf[256];
+	void *fh = pgm_os_fopen_read(path, errbuf, sizeof errbuf);
+	pgm_buf b = PGM_BUF_INIT;
+	int64_t size;
+	char chunk[65536];
+	long got;
+
+	if (!fh) {
+		pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+		pgm_set_detail(ctx, "%s", errbuf);
+		return PGM_EIO;
+	}
+	size = pgm_os_fsize(fh);
+	if (size > 0 && pgm_buf_grow(&b, (size_t)size) != 0) {
+		pgm_os_fclose(fh);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory reading \"%s\"", display);
+	}
+	while ((got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
+		pgm_buf_put(&b, chunk, (size_t)got);
+	pgm_os_fclose(fh);
+	if (got < 0 || b.failed) {
+		pgm_buf_free(&b);
+		return pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+	}
+	if (b.len >= 3 && memcmp(b.ptr, "\xEF\xBB\xBF", 3) == 0) {
+		memmove(b.ptr, b.ptr + 3, b.len - 3);
+		b.len -= 3;
+	}
+	*out_len = b.len;
+	*out = pgm_buf_take(&b);
+	if (!*out)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* lower-case letters, digits and '_' only: what every peer tool writes */
+static char *sanitize_name(const char *name)
+{
+	size_t n = strlen(name), i, o = 0;
+	char *s = malloc(n + 1);
+	if (!s)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (isalnum(c))
+			s[o++] = (char)tolower(c);
+		else if (o > 0 && s[o - 1] != '_')
+			s[o++] = '_';
+	}
+	while (o > 0 && s[o - 1] == '_')
+		o--;
+	s[o] = '\0';
+	return s;
+}
+
+static int version_width(const pgm_mig *m)
+{
+	const char *p = m->up_display ? m->up_display : m->down_display;
+	const char *base = strrchr(p, '/');
+	const char *b2 = strrchr(p, '\\');
+	int w = 0;
+	if (b2 && (!base || b2 > base))
+		base = b2;
+	base = base ? base + 1 : p;
+	while (isdigit((unsigned char)base[w]))
+		w++;
+	return w;
+}
+
+int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name)
+{
+	char *clean = sanitize_name(name ? name : "");
+	char vbuf[32], errbuf[256];
+	int width = 6, rc = 0;
+	int64_t next = 1;
+	char *up = NULL, *down = NULL, *fn = NULL, *body = NULL;
+
+	*out_up = *out_down = NULL;
+	if (!clean)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	if (!*clean) {
+		free(clean);
+		rc = pgm_fail(ctx, PGM_EUSAGE, "a migration needs a name made of letters or digits");
+		pgm_set_hint(ctx, "for example: pgmigrate new create_reviews_table");
+		return rc;
+	}
+	if (!pgm_os_isdir(ctx->path)) {
+		free(clean);
+		rc = pgm_fail(ctx, PGM_EIO, "the migrations folder \"%s\" does not exist", ctx->path);
+		pgm_set_hint(ctx, "create it, or run pgmigrate from the project folder (or pass --path DIR)");
+		return rc;
+	}
+	if ((rc = pgm_load(ctx)) != 0) {
+		free(clean);
+		return rc;
+	}
+	if (ctx->nmigs > 0) {
+		const pgm_mig *last = &ctx->migs[ctx->nmigs - 1];
+		width = version_width(last);
+		next = last->pub.version + 1;
+	}
+	if (width == 14) {
+		/* timestamp-numbered folder: use the current UTC time, as golang-migrate -format does */
+		char stamp[15];
+		int64_t ts;
+		pgm_os_utc_stamp(stamp);
+		ts = strtoll(stamp, NULL, 10);
+		if (ts > next)
+			next = ts;
+	}
+	snprintf(vbuf, sizeof vbuf, "%0*lld", width, (long long)next);
+
+	fn = pgm_aprintf("%s_%s.up.sql", vbuf, clean);
+	up = pgm_os_path_join(ctx->path, fn);
+	free(fn);
+	fn = pgm_aprintf("%s_%s.down.sql", vbuf, clean);
+	down = pgm_os_path_join(ctx->path, fn);
+	free(fn);
+
+	body = pgm_aprintf(
+		"-- %s_%s.up.sql\n"
+		"-- What this migration does and why. It runs in one transaction with\n"
+		"-- its bookkeeping: if any statement fails, nothing of it is applied.\n"
+		"-- Use IF NOT EXISTS, and index every foreign key column.\n"
+		"\n", vbuf, clean);
+	rc = pgm_os_write_new(up, body, strlen(body), errbuf, sizeof errbuf);
+	free(body);
+	if (rc != 0)
+		goto write_failed_up;
+	body = pgm_aprintf(
+		"-- %s_%s.down.sql\n"
+		"-- Undo exactly what %s_%s.up.sql creates, in reverse order.\n"
+		"-- Use IF EXISTS so that a partly applied up can still be rolled back.\n"
+		"\n", vbuf, clean, vbuf, clean);
+	rc = pgm_os_write_new(down, body, strlen(body), errbuf, sizeof errbuf);
+	free(body);
+	if (rc != 0)
+		goto write_failed_down;
+	free(clean);
+	*out_up = up;
+	*out_down = down;
+	return 0;
+
+write_failed_down:
+	/* keep the folder consistent: the up file alone would be half a pair */
+	pgm_os_remove(up);
+	{
+		char *tmp = up;
+		up = down;
+		down = tmp;
+	}
+write_failed_up:
+	if (rc == 1) {
+		rc = pgm_fail(ctx, PGM_EEXISTS, "\"%s\" already exists", up);
+	} else {
+		rc = pgm_fail(ctx, PGM_EIO, "could not create \"%s\"", up);
+		pgm_set_detail(ctx, "%s", errbuf);
+	}
+	free(up);
+	free(down);
+	free(clean);
+	return rc;
+}

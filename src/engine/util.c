@@ -1,0 +1,180 @@
+/*
+ * Small pure helpers: golang-migrate's advisory lock key, password masking
+ * for URLs and keyword/value connection strings, and mapping byte offsets
+ * to line:column for error messages.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t crc32_ieee(const unsigned char *p, size_t n)
+{
+	uint32_t crc = 0xFFFFFFFFu;
+	size_t i;
+	int k;
+	for (i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+/*
+ * golang-migrate's database.GenerateAdvisoryLockId: the CRC-32 (IEEE) of
+ * the names joined with NUL bytes, database name last, times a salt, in
+ * 32-bit arithmetic. Its postgres driver passes (schema, table) as the
+ * additional names. An empty schema and table mean "database name alone".
+ */
+uint32_t pgm_lock_key(const char *schema, const char *table, const char *database)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	uint32_t sum;
+	if ((schema && *schema) || (table && *table)) {
+		if (schema && *schema) {
+			pgm_buf_puts(&b, schema);
+			pgm_buf_put(&b, "", 1);
+		}
+		if (table && *table) {
+			pgm_buf_puts(&b, table);
+			pgm_buf_put(&b, "", 1);
+		}
+	}
+	pgm_buf_puts(&b, database ? database : "");
+	sum = crc32_ieee((const unsigned char *)(b.ptr ? b.ptr : ""), b.len);
+	pgm_buf_free(&b);
+	return sum * 1486364155u;
+}
+
+static int is_url(const char *s)
+{
+	return strncmp(s, "postgres://", 11) == 0 || strncmp(s, "postgresql://", 13) == 0;
+}
+
+/* mask `password=value` in a URL query string */
+static void mask_query(pgm_buf *out, const char *q)
+{
+	while (*q) {
+		const char *amp = strchr(q, '&');
+		size_t n = amp ? (size_t)(amp - q) : strlen(q);
+		if (n >= 9 && strncmp(q, "password=", 9) == 0)
+			pgm_buf_puts(out, "password=****");
+		else
+			pgm_buf_put(out, q, n);
+		q += n;
+		if (*q == '&') {
+			pgm_buf_put(out, "&", 1);
+			q++;
+		}
+	}
+}
+
+char *pgm_mask_conninfo(const char *ci)
+{
+	pgm_buf out = PGM_BUF_INIT;
+	if (!ci)
+		return NULL;
+	if (is_url(ci)) {
+		const char *auth = strstr(ci, "://") + 3;
+		size_t alen = strcspn(auth, "/?");
+		const char *at = NULL, *p, *q;
+		for (p = auth; p < auth + alen; p++)
+			if (*p == '@')
+				at = p;
+		pgm_buf_put(&out, ci, (size_t)(auth - ci));
+		if (at) {
+			const char *colon = memchr(auth, ':', (size_t)(at - auth));
+			if (colon) {
+				pgm_buf_put(&out, auth, (size_t)(colon - auth));
+				pgm_buf_puts(&out, ":****");
+			} else {
+				pgm_buf_put(&out, auth, (size_t)(at - auth));
+			}
+			pgm_buf_put(&out, at, (size_t)(auth + alen - at));
+		} else {
+			pgm_buf_put(&out, auth, alen);
+		}
+		p = auth + alen;
+		q = strchr(p, '?');
+		if (q) {
+			pgm_buf_put(&out, p, (size_t)(q + 1 - p));
+			mask_query(&out, q + 1);
+		} else {
+			pgm_buf_puts(&out, p);
+		}
+		return pgm_buf_take(&out);
+	}
+	/* keyword/value: copy token by token, masking the value of password */
+	{
+		const char *p = ci;
+		while (*p) {
+			const char *ks, *ke;
+			int is_pw;
+			if (isspace((unsigned char)*p)) {
+				pgm_buf_put(&out, p, 1);
+				p++;
+				continue;
+			}
+			ks = p;
+			while (*p && *p != '=' && !isspace((unsigned char)*p))
+				p++;
+			ke = p;
+			is_pw = (size_t)(ke - ks) == 8 && strncmp(ks, "password", 8) == 0;
+			pgm_buf_put(&out, ks, (size_t)(ke - ks));
+			while (isspace((unsigned char)*p))
+				pgm_buf_put(&out, p++, 1);
+			if (*p != '=')
+				continue;
+			pgm_buf_put(&out, p++, 1);
+			while (isspace((unsigned char)*p))
+				pgm_buf_put(&out, p++, 1);
+			{
+				const char *vs = p;
+				if (*p == '\'') {
+					p++;
+					while (*p && *p != '\'') {
+						if (*p == '\\' && p[1])
+							p++;
+						p++;
+					}
+					if (*p == '\'')
+						p++;
+				} else {
+					while (*p && !isspace((unsigned char)*p)) {
+						if (*p == '\\' && p[1])
+							p++;
+						p++;
+					}
+				}
+				if (is_pw)
+					pgm_buf_puts(&out, "****");
+				else
+					pgm_buf_put(&out, vs, (size_t)(p - vs));
+			}
+		}
+		return pgm_buf_take(&out);
+	}
+}
+
+void pgm_text_position(const char *text, size_t len, size_t offset, int *out_line, int *out_col)
+{
+	size_t i, line_start = 0;
+	int line = 1, col = 1;
+	if (offset > len)
+		offset = len;
+	for (i = 0; i < offset; i++) {
+		if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= len || text[i + 1] != '\n'))) {
+			line++;
+			line_start = i + 1;
+		}
+	}
+	for (i = line_start; i < offset; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if ((c & 0xC0) != 0x80 && c != '\r')
+			col++;
+	}
+	*out_line = line;
+	*out_col = col;
+}
