@@ -1,0 +1,119 @@
+# Shared helpers for the integration tests (bash). Each test script sources
+# this file, gets a fresh database of its own on the private server that
+# the CTest fixture started, and a scratch folder that is removed at exit.
+#
+# Environment from CTest: PGM_BIN (the pgmigrate executable), PGM_PG_DIR
+# (the fixture's folder holding pg.env), PGM_SRC (the source tree).
+set -euo pipefail
+
+: "${PGM_BIN:?PGM_BIN must point at the pgmigrate executable}"
+: "${PGM_PG_DIR:?PGM_PG_DIR must point at a running private server (tests/pg-fixture.sh)}"
+: "${PGM_SRC:?PGM_SRC must point at the source tree}"
+
+# read the server's coordinates without leaking PG* variables into pgmigrate's environment
+# shellcheck disable=SC1091
+. "$PGM_PG_DIR/pg.env"
+PG_PORT=$PGPORT
+PG_PASSWORD=$PGM_TEST_PASSWORD
+PG_BIN=$PGM_PG_BIN
+unset PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE DATABASE_URL PGMIGRATE_PATH PGMIGRATE_TABLE NO_COLOR
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgm-${TEST_NAME}.XXXXXX")
+DB="t_${TEST_NAME#test_}_$$"
+DB=${DB:0:60}
+CHECKS=0
+
+psql_admin() {
+    PGOPTIONS='-c client_min_messages=warning' PGPASSWORD=$PG_PASSWORD psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"
+}
+
+# q SQL: run SQL in the test database, print the rows (unaligned, tuples only)
+q() {
+    PGPASSWORD=$PG_PASSWORD psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DB" -c "$1"
+}
+
+new_db() {  # new_db NAME: (re)create a database, print nothing
+    psql_admin -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\""
+}
+
+cleanup() {
+    local rc=$?
+    cd /
+    rm -rf "$WORK"
+    psql_admin -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+    if [ $rc -eq 0 ]; then
+        echo "ok: $TEST_NAME ($CHECKS checks)"
+    else
+        echo "FAILED: $TEST_NAME (exit $rc)"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+
+new_db "$DB"
+export DATABASE_URL="postgres://postgres:${PG_PASSWORD}@127.0.0.1:${PG_PORT}/${DB}?sslmode=disable"
+cd "$WORK"
+mkdir -p migrations
+
+fail() { echo "FAIL ($TEST_NAME line ${BASH_LINENO[0]}): $*" >&2; exit 1; }
+
+# pgm ARGS...: run pgmigrate, capturing stdout in $OUT, stderr in $ERR, exit code in $RC
+pgm() {
+    set +e
+    "$PGM_BIN" "$@" >"$WORK/.out" 2>"$WORK/.err"
+    RC=$?
+    set -e
+    OUT=$(cat "$WORK/.out")
+    ERR=$(cat "$WORK/.err")
+}
+
+show() { echo "--- exit $RC; stdout:"; echo "$OUT"; echo "--- stderr:"; echo "$ERR"; }
+
+expect_rc() {  # expect_rc N: the last pgm exited with N
+    CHECKS=$((CHECKS + 1))
+    [ "$RC" = "$1" ] || { show >&2; fail "expected exit $1, got $RC"; }
+}
+expect_eq() {  # expect_eq ACTUAL EXPECTED [what]
+    CHECKS=$((CHECKS + 1))
+    [ "$1" = "$2" ] || fail "${3:-value}: expected [$2], got [$1]"
+}
+expect_contains() {  # expect_contains HAYSTACK NEEDLE [what]
+    CHECKS=$((CHECKS + 1))
+    case "$1" in *"$2"*) ;; *) show >&2; fail "${3:-output} does not contain [$2]";; esac
+}
+expect_not_contains() {
+    CHECKS=$((CHECKS + 1))
+    case "$1" in *"$2"*) show >&2; fail "${3:-output} contains [$2]";; *) ;; esac
+}
+
+# tracking row as "version|dirty" ("" when the table is empty)
+tracked() { q "SELECT version || '|' || CASE WHEN dirty THEN 't' ELSE 'f' END FROM schema_migrations"; }
+table_exists() { [ "$(q "SELECT to_regclass('$1') IS NOT NULL")" = t ]; }
+
+# mig VERSION NAME UP_SQL [DOWN_SQL]: write a migration pair (no down when DOWN_SQL is "-")
+mig() {
+    printf '%s\n' "$3" >"migrations/$1_$2.up.sql"
+    if [ $# -ge 4 ] && [ "$4" != "-" ]; then
+        printf '%s\n' "$4" >"migrations/$1_$2.down.sql"
+    fi
+}
+
+# JSON field from the last line matching an event: jget EVENT FIELD (python3 for parsing)
+jget() {
+    printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+ev, field = sys.argv[1], sys.argv[2]
+val = None
+for line in sys.stdin:
+    line = line.strip()
+    if not line:
+        continue
+    o = json.loads(line)
+    if o.get("event") == ev:
+        val = o
+        for part in field.split("."):
+            val = val[int(part)] if isinstance(val, list) else val.get(part)
+print("null" if val is None else (str(val).lower() if isinstance(val, bool) else val))
+' "$1" "$2"
+}
