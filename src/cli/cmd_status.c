@@ -71,11 +71,24 @@ int cmd_status(cli *c)
 		printf("no migrations in %s\n", pgm_ctx_path(c->ctx, NULL));
 	for (i = 0; i < st->count; i++) {
 		const pgm_status_row *r = &st->rows[i];
+		const char *f = r->up_file ? r->up_file : r->down_file;
+		const char *b = f ? strrchr(f, '/') : NULL;
+		char vbuf[32];
+		int w = 0;
+		if (f && strrchr(f, '\\') > b)
+			b = strrchr(f, '\\');
+		b = b ? b + 1 : f;
+		while (b && b[w] >= '0' && b[w] <= '9')
+			w++;
+		/* the version as the file writes it (000009), else plain */
+		snprintf(vbuf, sizeof vbuf, "%0*lld", w, (long long)r->version);
+		{
 		const char *col = r->state == PGM_ST_APPLIED ? "\033[32m" : r->state == PGM_ST_PENDING ? "\033[33m" : "\033[31m";
-		printf("  %s%-8s%s %lld  %s%s\n", color(c, col), state_name(r->state), color(c, "\033[0m"),
-			(long long)r->version, r->name ? r->name : "",
+		printf("  %s%-8s%s %s  %s%s\n", color(c, col), state_name(r->state), color(c, "\033[0m"),
+			vbuf, r->name ? r->name : "",
 			r->state == PGM_ST_MISSING ? "(no file with this version: wrong folder or branch?)" :
 			(r->down_file ? "" : "  (no down migration)"));
+		}
 	}
 	printf("\n%zu migration%s, %zu pending\n", st->count, st->count == 1 ? "" : "s", pending);
 	pgm_status_free(st);

