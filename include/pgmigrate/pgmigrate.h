@@ -80,6 +80,7 @@ typedef struct pgm_options {
 	const char *env_file;      /**< --env-file; NULL reads ./.env if present */
 	double lock_timeout;       /**< seconds; < 0 means default (15) */
 	const char *application_name; /**< default "pgmigrate" */
+	const char *pg_bin;        /**< --pg-bin: folder of psql / libpq */
 } pgm_options;
 
 typedef struct pgm_ctx pgm_ctx;
@@ -214,6 +215,55 @@ void pgm_status_free(pgm_status *st);
  * @param[out] out_up, out_down paths of the new files; caller frees
  */
 int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name);
+
+/* ---- PostgreSQL client programs (psql) and discovery ---- */
+
+/** One place looked at when finding PostgreSQL's programs and libpq. */
+typedef struct pgm_pg_place {
+	const char *source;    /**< "--pg-bin", "PGMIGRATE_PG_BIN", "exe folder", "registry", "default", "PATH" */
+	char *dir;             /**< the bin folder */
+	char *version;         /**< major version when known (registry, default paths), else NULL */
+	char *service;         /**< Windows service id from the registry, else NULL */
+	int has_psql;
+	int has_libpq;         /**< the shared libpq library is in this folder */
+} pgm_pg_place;
+
+typedef struct pgm_pg_places {
+	pgm_pg_place *items;
+	size_t count;
+} pgm_pg_places;
+
+/** Every place looked at, in search order. Free with pgm_pg_places_free. */
+int pgm_pg_discover(pgm_pg_places **out, pgm_ctx *ctx);
+void pgm_pg_places_free(pgm_pg_places *p);
+
+/**
+ * Find a PostgreSQL client program such as "psql" (".exe" added on Windows).
+ * @param[out] out full path; caller frees with pgm_free
+ * @return 0, or PGM_ENOTFOUND with a hint on the context
+ */
+int pgm_find_program(char **out, pgm_ctx *ctx, const char *name);
+
+/**
+ * The environment for a client program: "NAME=value" strings (PGHOST,
+ * PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, ...) from the
+ * configuration, so the password travels in the child's environment only.
+ * @param[out] out NULL-terminated array; free with pgm_strv_free
+ */
+int pgm_client_env(char ***out, pgm_ctx *ctx);
+void pgm_strv_free(char **v);
+
+/**
+ * Run a program and wait for it. `env_set` ("NAME=value" strings) is added
+ * to the inherited environment. Ctrl-C goes to the child only.
+ * @param[out] out_exit the program's exit code
+ */
+int pgm_run_program(pgm_ctx *ctx, const char *path, const char *const *argv,
+	const char *const *env_set, int *out_exit);
+
+/** One configuration value and where it came from (for `env`/doctor). */
+const char *pgm_ctx_env_file(const pgm_ctx *ctx);
+const char *pgm_ctx_table(const pgm_ctx *ctx);
 
 /* ---- pure helpers, exposed for the CLI and for tests ---- */
 

@@ -54,6 +54,8 @@ int cmd_status(cli *c);
 int cmd_version(cli *c);
 int cmd_new(cli *c);
 int cmd_help(cli *c);
+int cmd_psql(cli *c);
+int cmd_env(cli *c);
 
 /* parse a version argument; 0 on success */
 int parse_version_arg(const char *s, long long *out);

@@ -24,6 +24,10 @@ static const char usage[] =
 "  version         print the current version\n"
 "  status          list every migration: applied, pending, dirty, missing\n"
 "  new NAME        create the next NNNNNN_NAME.up.sql and .down.sql\n"
+"  psql [ARGS]     run psql on the configured database (password via the\n"
+"                  environment only); ARGS go to psql, e.g. psql -c \"\\dt\"\n"
+"  env             show the configuration, where each value came from, and\n"
+"                  where PostgreSQL's programs were looked for\n"
 "  help            show this text\n"
 "\n"
 "Options:\n"
@@ -33,6 +37,7 @@ static const char usage[] =
 "  --table NAME       tracking table, NAME or SCHEMA.NAME (default: schema_migrations)\n"
 "  --env-file FILE    read FILE instead of ./.env\n"
 "  --lock-timeout S   seconds to wait for the migration lock (default 15)\n"
+"  --pg-bin DIR       folder of psql (default: $PGMIGRATE_PG_BIN, then search)\n"
 "  --json             machine-readable output, one JSON object per line\n"
 "  --no-color         no colours (also: NO_COLOR set in the environment)\n"
 "  --version          print pgmigrate's version\n"
@@ -111,6 +116,13 @@ int main(int argc, char **argv)
 		size_t nlen;
 		if (opts_done || a[0] != '-' || strcmp(a, "-") == 0 || is_negative_number(a)) {
 			pos[npos++] = argv[i];
+			/* everything after `psql` belongs to psql */
+			if (npos == 1 && strcmp(a, "psql") == 0) {
+				if (i + 1 < argc && strcmp(argv[i + 1], "--") == 0)
+					i++;
+				while (++i < argc)
+					pos[npos++] = argv[i];
+			}
 			continue;
 		}
 		if (strcmp(a, "--") == 0) {
@@ -135,7 +147,8 @@ int main(int argc, char **argv)
 		if (a[nlen] == '=')
 			val = a + nlen + 1;
 #define OPT(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
-		if (OPT("--database") || OPT("--path") || OPT("--table") || OPT("--env-file") || OPT("--lock-timeout")) {
+		if (OPT("--database") || OPT("--path") || OPT("--table") || OPT("--env-file") || OPT("--lock-timeout") ||
+		    OPT("--pg-bin")) {
 			if (!val) {
 				if (i + 1 >= argc) {
 					free(pos);
@@ -147,6 +160,7 @@ int main(int argc, char **argv)
 			else if (OPT("--path")) c.opts.path = val;
 			else if (OPT("--table")) c.opts.table = val;
 			else if (OPT("--env-file")) c.opts.env_file = val;
+			else if (OPT("--pg-bin")) c.opts.pg_bin = val;
 			else if (parse_seconds(val, &c.opts.lock_timeout) != 0) {
 				free(pos);
 				return cli_usage_error(&c, "--lock-timeout takes seconds, like 15 or 2.5 or 30s");
@@ -177,7 +191,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(c.command, "up") != 0 && strcmp(c.command, "down") != 0 && strcmp(c.command, "goto") != 0 &&
 	    strcmp(c.command, "force") != 0 && strcmp(c.command, "status") != 0 && strcmp(c.command, "version") != 0 &&
-	    strcmp(c.command, "new") != 0 && strcmp(c.command, "create") != 0) {
+	    strcmp(c.command, "new") != 0 && strcmp(c.command, "create") != 0 &&
+	    strcmp(c.command, "psql") != 0 && strcmp(c.command, "env") != 0) {
 		rc = cli_usage_error(&c, "unknown command \"%s\"", c.command);
 		free(pos);
 		return rc;
@@ -200,6 +215,10 @@ int main(int argc, char **argv)
 		rc = cmd_version(&c);
 	else if (strcmp(c.command, "new") == 0 || strcmp(c.command, "create") == 0)
 		rc = cmd_new(&c);
+	else if (strcmp(c.command, "psql") == 0)
+		rc = cmd_psql(&c);
+	else if (strcmp(c.command, "env") == 0)
+		rc = cmd_env(&c);
 	else
 		rc = cmd_migrate(&c);
 

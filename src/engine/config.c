@@ -158,6 +158,8 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->lock_timeout = strtod(v, NULL);
 
 	ctx->application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
+	ctx->pg_bin = pgm_strdup(opts->pg_bin);
+	ctx->table_display = pgm_strdup(opts->table ? opts->table : (v = lookup(ctx, "PGMIGRATE_TABLE", NULL)) ? v : "schema_migrations");
 	if (!ctx->path || !ctx->table_name || !ctx->application_name)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	return 0;
@@ -177,6 +179,8 @@ void pgm_ctx_free(pgm_ctx *ctx)
 	free(ctx->table_name);
 	free(ctx->application_name);
 	free(ctx->env_file);
+	free(ctx->pg_bin);
+	free(ctx->table_display);
 	free(ctx);
 }
 
@@ -231,4 +235,14 @@ char *pgm_ctx_target_masked(const pgm_ctx *ctx, pgm_origin *origin)
 	if (!b.len)
 		pgm_buf_puts(&b, "(libpq defaults)");
 	return pgm_buf_take(&b);
+}
+
+const char *pgm_ctx_env_file(const pgm_ctx *ctx)
+{
+	return ctx->env_file;
+}
+
+const char *pgm_ctx_table(const pgm_ctx *ctx)
+{
+	return ctx->table_display;
 }

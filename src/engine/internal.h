@@ -108,6 +108,8 @@ struct pgm_ctx {
 	char *application_name;
 	pgm_dotenv dotenv;    /* values from .env not overridden by the environment */
 	char *env_file;       /* the file read, NULL when none */
+	char *pg_bin;         /* --pg-bin */
+	char *table_display;  /* as configured */
 
 	/* source */
 	pgm_mig *migs;

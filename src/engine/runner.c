@@ -310,6 +310,21 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		}
 		pq->clear(res);
 	}
+	if (failed && markers == 0 && errpos > 0 && k > 1 && rc == PGM_ESQL &&
+	    pq->transactionStatus(ctx->conn) == PQTRANS_IDLE) {
+		/* a syntax error: the server parses the whole message before running any
+		 * of it, so nothing ran. Run the migrations before the bad one, then the
+		 * bad one alone, which fails with its own error and position. */
+		size_t off = char_to_byte(b.ptr, b.len, errpos), f = 0;
+		while (f + 1 < k && body_off[f + 1] <= off)
+			f++;
+		pgm_buf_free(&b);
+		free(body_off);
+		free(has_set);
+		if (f > 0 && (rc = run_batch(ctx, steps, f, base, total)) != 0)
+			return rc;
+		return run_batch(ctx, steps + f, 1, base + (int)f, total);
+	}
 	if (failed && done < k) {
 		step *s = &steps[done];
 		if (errpos > 0) {

@@ -55,4 +55,22 @@ void pgm_os_on_interrupt(void (*fn)(void *), void *arg);
  * cannot be loaded (Windows: libpq.dll not found) */
 const pgm_pq_api *pgm_os_libpq(char *errbuf, size_t errsize);
 
+/* 1 when path names an existing regular file */
+int pgm_os_isfile(const char *path);
+
+/* ".exe" on Windows, "" elsewhere; the shared libpq's file name */
+const char *pgm_os_exe_suffix(void);
+const char *pgm_os_libpq_name(void);
+
+/* the places PostgreSQL may be installed, in search order after --pg-bin
+ * and PGMIGRATE_PG_BIN: cb(source, dir, version or NULL, service id or NULL) */
+typedef void (*pgm_os_place_cb)(const char *source, const char *dir, const char *version,
+	const char *service, void *arg);
+void pgm_os_pg_places(pgm_os_place_cb cb, void *arg);
+
+/* run a program with extra environment entries ("K=V"), wait, give its exit code;
+ * -1 with a message when it cannot be started */
+int pgm_os_run(const char *path, const char *const *argv, const char *const *env_set,
+	int *exit_code, char *errbuf, size_t errsize);
+
 #endif

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 const char *pgm_os_getenv(const char *name)
 {
@@ -193,4 +194,113 @@ const pgm_pq_api *pgm_os_libpq(char *errbuf, size_t errsize)
 	(void)errbuf;
 	(void)errsize;
 	return &linked_libpq;
+}
+
+int pgm_os_isfile(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const char *pgm_os_exe_suffix(void)
+{
+	return "";
+}
+
+const char *pgm_os_libpq_name(void)
+{
+#ifdef __APPLE__
+	return "libpq.5.dylib";
+#else
+	return "libpq.so.5";
+#endif
+}
+
+static int cmp_desc_version(const void *a, const void *b)
+{
+	return atoi(*(char *const *)b) - atoi(*(char *const *)a);
+}
+
+/* PATH entries, then the Debian/Ubuntu layout (/usr/lib/postgresql/<v>/bin, newest first) */
+void pgm_os_pg_places(pgm_os_place_cb cb, void *arg)
+{
+	const char *path = getenv("PATH");
+	DIR *d;
+	struct dirent *de;
+	char *names[64];
+	int n = 0, i;
+
+	if (path) {
+		char *copy = strdup(path), *save = NULL, *tok;
+		for (tok = copy ? strtok_r(copy, ":", &save) : NULL; tok; tok = strtok_r(NULL, ":", &save))
+			if (*tok)
+				cb("PATH", tok, NULL, NULL, arg);
+		free(copy);
+	}
+	if ((d = opendir("/usr/lib/postgresql")) != NULL) {
+		while ((de = readdir(d)) != NULL && n < 64)
+			if (de->d_name[0] >= '0' && de->d_name[0] <= '9')
+				names[n++] = strdup(de->d_name);
+		closedir(d);
+		qsort(names, (size_t)n, sizeof names[0], cmp_desc_version);
+		for (i = 0; i < n; i++) {
+			char dir[512];
+			if (!names[i])
+				continue;
+			snprintf(dir, sizeof dir, "/usr/lib/postgresql/%s/bin", names[i]);
+			cb("default", dir, names[i], NULL, arg);
+			free(names[i]);
+		}
+	}
+}
+
+int pgm_os_run(const char *path, const char *const *argv, const char *const *env_set,
+	int *exit_code, char *errbuf, size_t errsize)
+{
+	struct sigaction ign, old_int, old_quit;
+	pid_t pid;
+	int status = 0;
+
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	/* Ctrl-C belongs to the child (psql cancels its own query) */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(errbuf, errsize, "%s", strerror(errno));
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		return -1;
+	}
+	if (pid == 0) {
+		const char *const *e;
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		for (e = env_set; e && *e; e++) {
+			const char *eq = strchr(*e, '=');
+			char name[128];
+			size_t n = eq ? (size_t)(eq - *e) : 0;
+			if (!eq || n >= sizeof name)
+				continue;
+			memcpy(name, *e, n);
+			name[n] = '\0';
+			setenv(name, eq + 1, 1);
+		}
+		execv(path, (char *const *)argv);
+		fprintf(stderr, "pgmigrate: could not run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	if (WIFEXITED(status))
+		*exit_code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		*exit_code = 128 + WTERMSIG(status);
+	else
+		*exit_code = 1;
+	return 0;
 }

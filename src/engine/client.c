@@ -1,0 +1,230 @@
+/*
+ * PostgreSQL's own programs, run for the user: finding the bin folder
+ * (--pg-bin, PGMIGRATE_PG_BIN, then the OS layer's places: the exe's
+ * folder, the registry and default install paths on Windows, PATH), and
+ * handing psql the connection through its environment, so the password
+ * never reaches a command line.
+ */
+#include "internal.h"
+#include "os/os.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern const char *const pgm__pgvars[][2];
+const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin);
+
+typedef struct {
+	pgm_pg_places *p;
+	size_t cap;
+	int failed;
+} places_state;
+
+static void add_place(const char *source, const char *dir, const char *version, const char *service, void *arg)
+{
+	places_state *s = arg;
+	pgm_pg_place *pl;
+	char *f;
+	size_t i;
+
+	for (i = 0; i < s->p->count; i++)
+		if (strcmp(s->p->items[i].dir, dir) == 0)
+			return; /* listed already, by an earlier (stronger) source */
+	if (s->p->count == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		pgm_pg_place *n = realloc(s->p->items, ncap * sizeof *n);
+		if (!n) {
+			s->failed = 1;
+			return;
+		}
+		s->p->items = n;
+		s->cap = ncap;
+	}
+	pl = &s->p->items[s->p->count++];
+	memset(pl, 0, sizeof *pl);
+	pl->source = source;
+	pl->dir = pgm_strdup(dir);
+	pl->version = pgm_strdup(version);
+	pl->service = pgm_strdup(service);
+	f = pgm_aprintf("psql%s", pgm_os_exe_suffix());
+	{
+		char *full = f ? pgm_os_path_join(dir, f) : NULL;
+		pl->has_psql = full && pgm_os_isfile(full);
+		free(full);
+	}
+	free(f);
+	{
+		char *full = pgm_os_path_join(dir, pgm_os_libpq_name());
+		pl->has_libpq = full && pgm_os_isfile(full);
+		free(full);
+	}
+}
+
+int pgm_pg_discover(pgm_pg_places **out, pgm_ctx *ctx)
+{
+	places_state s;
+	const char *v;
+
+	*out = NULL;
+	memset(&s, 0, sizeof s);
+	if (!(s.p = calloc(1, sizeof *s.p)))
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	if (ctx->pg_bin)
+		add_place("--pg-bin", ctx->pg_bin, NULL, NULL, &s);
+	if ((v = pgm__config_lookup(ctx, "PGMIGRATE_PG_BIN", NULL)) != NULL)
+		add_place("PGMIGRATE_PG_BIN", v, NULL, NULL, &s);
+	pgm_os_pg_places(add_place, &s);
+	if (s.failed) {
+		pgm_pg_places_free(s.p);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	*out = s.p;
+	return 0;
+}
+
+void pgm_pg_places_free(pgm_pg_places *p)
+{
+	size_t i;
+	if (!p)
+		return;
+	for (i = 0; i < p->count; i++) {
+		free(p->items[i].dir);
+		free(p->items[i].version);
+		free(p->items[i].service);
+	}
+	free(p->items);
+	free(p);
+}
+
+int pgm_find_program(char **out, pgm_ctx *ctx, const char *name)
+{
+	pgm_pg_places *p;
+	char *file = pgm_aprintf("%s%s", name, pgm_os_exe_suffix());
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!file)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	if ((rc = pgm_pg_discover(&p, ctx)) != 0) {
+		free(file);
+		return rc;
+	}
+	for (i = 0; i < p->count && !*out; i++) {
+		char *full = pgm_os_path_join(p->items[i].dir, file);
+		if (full && pgm_os_isfile(full))
+			*out = full;
+		else
+			free(full);
+	}
+	pgm_pg_places_free(p);
+	if (!*out) {
+		rc = pgm_fail(ctx, PGM_ENOTFOUND, "%s was not found", file);
+		pgm_set_detail(ctx, "looked in --pg-bin, PGMIGRATE_PG_BIN, the PostgreSQL installs this system knows and PATH (`pgmigrate env` lists them)");
+		pgm_set_hint(ctx, "install the PostgreSQL client, or pass --pg-bin DIR (or set PGMIGRATE_PG_BIN) to the folder holding %s", file);
+		free(file);
+		return rc;
+	}
+	free(file);
+	return 0;
+}
+
+static int strv_set(char ***v, size_t *n, const char *name, const char *value)
+{
+	size_t i, nl = strlen(name);
+	char *e = pgm_aprintf("%s=%s", name, value);
+	char **nv;
+	if (!e)
+		return -1;
+	for (i = 0; i < *n; i++)
+		if (strncmp((*v)[i], name, nl) == 0 && (*v)[i][nl] == '=') {
+			free((*v)[i]);
+			(*v)[i] = e;
+			return 0;
+		}
+	nv = realloc(*v, (*n + 2) * sizeof *nv);
+	if (!nv) {
+		free(e);
+		return -1;
+	}
+	*v = nv;
+	nv[(*n)++] = e;
+	nv[*n] = NULL;
+	return 0;
+}
+
+int pgm_client_env(char ***out, pgm_ctx *ctx)
+{
+	char **v = calloc(1, sizeof *v);
+	size_t n = 0;
+	int i, failed = 0;
+	char errbuf[256];
+
+	*out = NULL;
+	if (!v)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	/* PG* values from .env (the real environment passes to the child anyway,
+	 * and wins: lookup() prefers it) */
+	for (i = 0; pgm__pgvars[i][0]; i++) {
+		pgm_origin o;
+		const char *val = pgm__config_lookup(ctx, pgm__pgvars[i][0], &o);
+		if (val && o == PGM_FROM_DOTENV)
+			failed |= strv_set(&v, &n, pgm__pgvars[i][0], val);
+	}
+	if (ctx->url) {
+		PQconninfoOption *opts, *o;
+		char *err = NULL;
+		if (!ctx->pq && !(ctx->pq = pgm_os_libpq(errbuf, sizeof errbuf))) {
+			pgm_strv_free(v);
+			pgm_fail(ctx, PGM_ECONNECT, "could not load libpq");
+			pgm_set_detail(ctx, "%s", errbuf);
+			return PGM_ECONNECT;
+		}
+		opts = ctx->pq->conninfoParse(ctx->url, &err);
+		if (!opts) {
+			pgm_strv_free(v);
+			pgm_fail(ctx, PGM_ECONFIG, "the connection string is invalid");
+			if (err) {
+				pgm_set_detail(ctx, "%s", err);
+				ctx->pq->freemem(err);
+			}
+			return PGM_ECONFIG;
+		}
+		for (o = opts; o->keyword; o++) {
+			if (!o->val || !*o->val)
+				continue;
+			for (i = 0; pgm__pgvars[i][0]; i++)
+				if (strcmp(pgm__pgvars[i][1], o->keyword) == 0)
+					failed |= strv_set(&v, &n, pgm__pgvars[i][0], o->val);
+		}
+		ctx->pq->conninfoFree(opts);
+	}
+	if (failed) {
+		pgm_strv_free(v);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	*out = v;
+	return 0;
+}
+
+void pgm_strv_free(char **v)
+{
+	size_t i;
+	if (!v)
+		return;
+	for (i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int pgm_run_program(pgm_ctx *ctx, const char *path, const char *const *argv,
+	const char *const *env_set, int *out_exit)
+{
+	char errbuf[256];
+	if (pgm_os_run(path, argv, env_set, out_exit, errbuf, sizeof errbuf) != 0) {
+		pgm_fail(ctx, PGM_EIO, "could not run %s", path);
+		pgm_set_detail(ctx, "%s", errbuf);
+		return PGM_EIO;
+	}
+	return 0;
+}
