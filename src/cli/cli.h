@@ -56,6 +56,10 @@ int cmd_new(cli *c);
 int cmd_help(cli *c);
 int cmd_psql(cli *c);
 int cmd_env(cli *c);
+int cmd_service(cli *c);
+
+/* the program: main_posix.c / main_win32.c call it with UTF-8 arguments */
+int pgm_cli_main(int argc, char **argv);
 
 /* parse a version argument; 0 on success */
 int parse_version_arg(const char *s, long long *out);

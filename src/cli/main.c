@@ -26,6 +26,7 @@ static const char usage[] =
 "  new NAME        create the next NNNNNN_NAME.up.sql and .down.sql\n"
 "  psql [ARGS]     run psql on the configured database (password via the\n"
 "                  environment only); ARGS go to psql, e.g. psql -c \"\\dt\"\n"
+"  service [start NAME]  list the PostgreSQL Windows services, or start one\n"
 "  env             show the configuration, where each value came from, and\n"
 "                  where PostgreSQL's programs were looked for\n"
 "  help            show this text\n"
@@ -97,7 +98,7 @@ static void on_interrupt(void *arg)
 		pgm_ctx_interrupt(c->ctx);
 }
 
-int main(int argc, char **argv)
+int pgm_cli_main(int argc, char **argv)
 {
 	cli c;
 	char **pos;
@@ -192,7 +193,8 @@ int main(int argc, char **argv)
 	if (strcmp(c.command, "up") != 0 && strcmp(c.command, "down") != 0 && strcmp(c.command, "goto") != 0 &&
 	    strcmp(c.command, "force") != 0 && strcmp(c.command, "status") != 0 && strcmp(c.command, "version") != 0 &&
 	    strcmp(c.command, "new") != 0 && strcmp(c.command, "create") != 0 &&
-	    strcmp(c.command, "psql") != 0 && strcmp(c.command, "env") != 0) {
+	    strcmp(c.command, "psql") != 0 && strcmp(c.command, "env") != 0 &&
+	    strcmp(c.command, "service") != 0) {
 		rc = cli_usage_error(&c, "unknown command \"%s\"", c.command);
 		free(pos);
 		return rc;
@@ -219,6 +221,8 @@ int main(int argc, char **argv)
 		rc = cmd_psql(&c);
 	else if (strcmp(c.command, "env") == 0)
 		rc = cmd_env(&c);
+	else if (strcmp(c.command, "service") == 0)
+		rc = cmd_service(&c);
 	else
 		rc = cmd_migrate(&c);
 

@@ -108,6 +108,7 @@ static const char *code_name(int rc)
 	case PGM_ENOTFOUND: return "not_found";
 	case PGM_EEXISTS: return "exists";
 	case PGM_ECONFIG: return "config";
+	case PGM_EACCESS: return "access_denied";
 	default: return "error";
 	}
 }

@@ -158,7 +158,6 @@ int pgm_client_env(char ***out, pgm_ctx *ctx)
 	char **v = calloc(1, sizeof *v);
 	size_t n = 0;
 	int i, failed = 0;
-	char errbuf[256];
 
 	*out = NULL;
 	if (!v)
@@ -174,11 +173,10 @@ int pgm_client_env(char ***out, pgm_ctx *ctx)
 	if (ctx->url) {
 		PQconninfoOption *opts, *o;
 		char *err = NULL;
-		if (!ctx->pq && !(ctx->pq = pgm_os_libpq(errbuf, sizeof errbuf))) {
+		int rc = pgm__load_libpq(ctx);
+		if (rc != 0) {
 			pgm_strv_free(v);
-			pgm_fail(ctx, PGM_ECONNECT, "could not load libpq");
-			pgm_set_detail(ctx, "%s", errbuf);
-			return PGM_ECONNECT;
+			return rc;
 		}
 		opts = ctx->pq->conninfoParse(ctx->url, &err);
 		if (!opts) {
@@ -227,4 +225,121 @@ int pgm_run_program(pgm_ctx *ctx, const char *path, const char *const *argv,
 		return PGM_EIO;
 	}
 	return 0;
+}
+
+/* the libpq table, loading the library from the discovered folders where the
+ * platform loads it at run time (Windows) */
+int pgm__load_libpq(pgm_ctx *ctx)
+{
+	char errbuf[512];
+	const char **dirs = NULL;
+	pgm_pg_places *p = NULL;
+	size_t i, n = 0;
+
+	if (ctx->pq)
+		return 0;
+	if (pgm_os_libpq_wants_dirs()) {
+		int rc = pgm_pg_discover(&p, ctx);
+		if (rc != 0)
+			return rc;
+		dirs = calloc(p->count + 1, sizeof *dirs);
+		if (!dirs) {
+			pgm_pg_places_free(p);
+			return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+		}
+		for (i = 0; i < p->count; i++)
+			if (p->items[i].has_libpq)
+				dirs[n++] = p->items[i].dir;
+	}
+	ctx->pq = pgm_os_libpq(dirs, errbuf, sizeof errbuf);
+	free(dirs);
+	pgm_pg_places_free(p);
+	if (!ctx->pq) {
+		pgm_fail(ctx, PGM_ECONNECT, "could not load libpq");
+		pgm_set_detail(ctx, "%s", errbuf);
+		pgm_set_hint(ctx, "install PostgreSQL (or reinstall pgmigrate, which ships %s beside pgmigrate), "
+			"or pass --pg-bin DIR (or set PGMIGRATE_PG_BIN) to a folder holding %s; `pgmigrate env` shows where it looked",
+			pgm_os_libpq_name(), pgm_os_libpq_name());
+		return PGM_ECONNECT;
+	}
+	return 0;
+}
+
+static void add_service(const char *name, const char *display, const char *state, void *arg)
+{
+	pgm_services *s = arg;
+	pgm_service *n = realloc(s->items, (s->count + 1) * sizeof *n);
+	if (!n)
+		return;
+	s->items = n;
+	n[s->count].name = pgm_strdup(name);
+	n[s->count].display = pgm_strdup(display);
+	n[s->count].state = pgm_strdup(state);
+	s->count++;
+}
+
+int pgm_services_list(pgm_services **out, pgm_ctx *ctx)
+{
+	pgm_services *s = calloc(1, sizeof *s);
+	*out = NULL;
+	if (!s)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	pgm_os_services(add_service, s);
+	*out = s;
+	return 0;
+}
+
+void pgm_services_free(pgm_services *s)
+{
+	size_t i;
+	if (!s)
+		return;
+	for (i = 0; i < s->count; i++) {
+		free(s->items[i].name);
+		free(s->items[i].display);
+		free(s->items[i].state);
+	}
+	free(s->items);
+	free(s);
+}
+
+int pgm_service_start(pgm_ctx *ctx, const char *name)
+{
+	char errbuf[512];
+	int denied = 0, rc;
+	if (pgm_os_service_start(name, &denied, errbuf, sizeof errbuf) == 0)
+		return 0;
+	if (denied) {
+		rc = pgm_fail(ctx, PGM_EACCESS, "access denied starting service %s", name);
+		pgm_set_detail(ctx, "%s", errbuf);
+		pgm_set_hint(ctx, "starting a service needs Administrator rights: run `Start-Service %s` in a PowerShell "
+			"opened with \"Run as administrator\"", name);
+		return rc;
+	}
+	rc = pgm_fail(ctx, PGM_ERROR, "could not start service %s", name);
+	pgm_set_detail(ctx, "%s", errbuf);
+	return rc;
+}
+
+/* for a refused connection to this machine: what the service list says to do */
+char *pgm__service_advice(void)
+{
+	pgm_services s;
+	pgm_buf b = PGM_BUF_INIT;
+	size_t i;
+	memset(&s, 0, sizeof s);
+	pgm_os_services(add_service, &s);
+	for (i = 0; i < s.count; i++) {
+		if (strcmp(s.items[i].state, "Running") == 0)
+			pgm_buf_printf(&b, "%sservice %s (%s) is Running: check the port in DATABASE_URL",
+				b.len ? "; " : "", s.items[i].name, s.items[i].display);
+		else
+			pgm_buf_printf(&b, "%sservice %s (%s) is %s: run `Start-Service %s` as Administrator (or `pgmigrate service start %s`)",
+				b.len ? "; " : "", s.items[i].name, s.items[i].display, s.items[i].state, s.items[i].name, s.items[i].name);
+		free(s.items[i].name);
+		free(s.items[i].display);
+		free(s.items[i].state);
+	}
+	free(s.items);
+	return b.len ? pgm_buf_take(&b) : (pgm_buf_free(&b), NULL);
 }

@@ -38,9 +38,16 @@ static int connect_failed(pgm_ctx *ctx)
 	pgm_set_detail(ctx, "%s (target: %s)", msg ? msg : "", target ? target : "?");
 	if (msg && (strstr(msg, "Connection refused") || strstr(msg, "connection refused") ||
 	            strstr(msg, "No such file or directory") || strstr(msg, "could not connect"))) {
-		pgm_set_hint(ctx, "is PostgreSQL running and accepting connections at that host and port? "
-			"Start it (`docker compose up -d` if you use Docker; on Windows, the PostgreSQL service), "
-			"or check DATABASE_URL in .env");
+		/* a local server on Windows is a service: say which, and in what state */
+		char *svc = pgm__service_advice();
+		if (svc)
+			pgm_set_hint(ctx, "is PostgreSQL running? %s; or `docker compose up -d` if you use Docker; "
+				"or check DATABASE_URL in .env", svc);
+		else
+			pgm_set_hint(ctx, "is PostgreSQL running and accepting connections at that host and port? "
+				"Start it (`docker compose up -d` if you use Docker; on Windows, the PostgreSQL service), "
+				"or check DATABASE_URL in .env");
+		free(svc);
 	} else if (msg && strstr(msg, "password authentication failed")) {
 		pgm_set_hint(ctx, "check the user and password in DATABASE_URL (or PGUSER/PGPASSWORD)");
 	} else if (msg && strstr(msg, "does not exist") && strstr(msg, "database")) {
@@ -56,17 +63,12 @@ static int connect_failed(pgm_ctx *ctx)
 int pgm_db_connect(pgm_ctx *ctx)
 {
 	const char *keys[40], *vals[40];
-	char errbuf[256];
-	int n = 0, i;
+	int n = 0, i, rc;
 
 	if (ctx->conn)
 		return 0;
-	if (!ctx->pq && !(ctx->pq = pgm_os_libpq(errbuf, sizeof errbuf))) {
-		pgm_fail(ctx, PGM_ECONNECT, "could not load libpq");
-		pgm_set_detail(ctx, "%s", errbuf);
-		pgm_set_hint(ctx, "install PostgreSQL (or its client libraries), or pass --pg-bin DIR");
-		return PGM_ECONNECT;
-	}
+	if ((rc = pgm__load_libpq(ctx)) != 0)
+		return rc;
 	/* earlier keywords are defaults; the URL (dbname, expanded) overrides them,
 	 * and client_encoding comes last because error positions need UTF-8 */
 	keys[n] = "connect_timeout"; vals[n++] = "10";
@@ -91,7 +93,7 @@ int pgm_db_connect(pgm_ctx *ctx)
 	if (!ctx->conn)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	if (ctx->pq->status(ctx->conn) != CONNECTION_OK) {
-		int rc = connect_failed(ctx);
+		rc = connect_failed(ctx);
 		ctx->pq->finish(ctx->conn);
 		ctx->conn = NULL;
 		return rc;
@@ -158,6 +160,13 @@ static int session_info(pgm_ctx *ctx, int *out_exists)
 		*out_exists = ctx->table_exists;
 		return 0;
 	}
+	/* let the server notice a vanished client (kill -9, lost network) within a
+	 * second even while a statement runs: it then rolls the migration back and
+	 * frees the lock, instead of finishing the batch for nobody and committing
+	 * it. PostgreSQL 14+; where the server's OS lacks support the SET fails,
+	 * harmlessly (outside a transaction). */
+	if (pq->serverVersion(ctx->conn) >= 140000)
+		pq->clear(pq->exec(ctx->conn, "SET client_connection_check_interval = 1000"));
 	params[0] = ctx->table_schema;
 	params[1] = ctx->table_name;
 	res = pq->execParams(ctx->conn,

@@ -12,7 +12,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+/* mingw's C99 printf (__USE_MINGW_ANSI_STDIO) understands %zu and %lld */
+#define PGM_PRINTF(a, b) __attribute__((format(gnu_printf, a, b)))
+#elif defined(__GNUC__)
 #define PGM_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define PGM_PRINTF(a, b)
@@ -144,6 +147,10 @@ void pgm_set_hint(pgm_ctx *ctx, const char *fmt, ...) PGM_PRINTF(2, 3);
 int pgm_fail_result(pgm_ctx *ctx, const PGresult *res, const char *fallback);
 void pgm_emit(pgm_ctx *ctx, const pgm_event *ev);
 void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...) PGM_PRINTF(3, 4);
+
+/* libpq loading (client.c) */
+int pgm__load_libpq(pgm_ctx *ctx);
+char *pgm__service_advice(void);
 
 /* database (db.c) */
 int pgm_db_connect(pgm_ctx *ctx);

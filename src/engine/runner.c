@@ -557,7 +557,7 @@ static int plan_down(pgm_ctx *ctx, int64_t cur, int count, int64_t to, step **ou
 {
 	long ci = find_version(ctx, cur), j;
 	size_t n = 0;
-	step *steps;
+	step *steps = NULL;
 
 	*out = NULL;
 	*out_n = 0;
@@ -576,8 +576,9 @@ static int plan_down(pgm_ctx *ctx, int64_t cur, int count, int64_t to, step **ou
 			free(steps);
 			pgm_fail(ctx, PGM_ENODOWN, "%s has no down migration", m->up_display);
 			ctx->err.version = m->pub.version;
-			pgm_set_detail(ctx, "going down from version %lld needs %lld_%s.down.sql; nothing was run",
-				(long long)cur, (long long)m->pub.version, m->name);
+			/* the up file's name with .down.sql: keeps the version as written (000002) */
+			pgm_set_detail(ctx, "going down from version %lld needs %.*s.down.sql; nothing was run",
+				(long long)cur, (int)(strlen(m->up_display) - strlen(".up.sql")), m->up_display);
 			pgm_set_hint(ctx, "write the down migration (pgmigrate never marks a version as reverted without undoing it), "
 				"or stop above it with `pgmigrate goto %lld`", (long long)m->pub.version);
 			return PGM_ENODOWN;
@@ -605,8 +606,8 @@ int pgm_up(pgm_ctx *ctx, int limit)
 {
 	int64_t cur;
 	int dirty, rc;
-	step *steps;
-	size_t n;
+	step *steps = NULL;
+	size_t n = 0;
 	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
 		return rc;
 	if ((rc = plan_up(ctx, cur, INT64_MAX, limit, &steps, &n)) != 0)
@@ -618,8 +619,8 @@ int pgm_down(pgm_ctx *ctx, int count)
 {
 	int64_t cur;
 	int dirty, rc;
-	step *steps;
-	size_t n;
+	step *steps = NULL;
+	size_t n = 0;
 	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
 		return rc;
 	if ((rc = plan_down(ctx, cur, count < 0 ? -1 : count, -1, &steps, &n)) != 0)
@@ -631,8 +632,8 @@ int pgm_goto(pgm_ctx *ctx, int64_t version)
 {
 	int64_t cur;
 	int dirty, rc;
-	step *steps;
-	size_t n;
+	step *steps = NULL;
+	size_t n = 0;
 	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
 	if (find_version(ctx, version) < 0) {

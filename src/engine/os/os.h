@@ -52,8 +52,18 @@ int pgm_os_isatty(int fd);       /* fd 1 = stdout, 2 = stderr */
 void pgm_os_on_interrupt(void (*fn)(void *), void *arg);
 
 /* the libpq function table; NULL with a message in errbuf when libpq
- * cannot be loaded (Windows: libpq.dll not found) */
-const pgm_pq_api *pgm_os_libpq(char *errbuf, size_t errsize);
+ * cannot be loaded (Windows: libpq.dll not found in any of `dirs`, a
+ * NULL-terminated list of folders in search order). POSIX links libpq
+ * and ignores dirs; pgm_os_libpq_wants_dirs() says whether to find them. */
+const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t errsize);
+int pgm_os_libpq_wants_dirs(void);
+
+/* database services (Windows: services whose name starts with "postgresql"):
+ * cb(name, display name, state such as "Running" or "Stopped") */
+typedef void (*pgm_os_service_cb)(const char *name, const char *display, const char *state, void *arg);
+void pgm_os_services(pgm_os_service_cb cb, void *arg);
+/* start a service: 0, or -1 with a message (1 in *denied when access was denied) */
+int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t errsize);
 
 /* 1 when path names an existing regular file */
 int pgm_os_isfile(const char *path);

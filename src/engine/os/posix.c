@@ -189,8 +189,29 @@ static const pgm_pq_api linked_libpq = {
 	PQputCopyEnd, PQgetCopyData
 };
 
-const pgm_pq_api *pgm_os_libpq(char *errbuf, size_t errsize)
+int pgm_os_libpq_wants_dirs(void)
 {
+	return 0;
+}
+
+/* PostgreSQL on Linux runs under systemd or by hand; nothing to list that
+ * pgmigrate could start, so the hints stay with `pg_ctl`/docker advice */
+void pgm_os_services(pgm_os_service_cb cb, void *arg)
+{
+	(void)cb;
+	(void)arg;
+}
+
+int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t errsize)
+{
+	*denied = 0;
+	snprintf(errbuf, errsize, "starting services is only supported on Windows (here: sudo systemctl start %s, or pg_ctl start)", name);
+	return -1;
+}
+
+const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t errsize)
+{
+	(void)dirs;
 	(void)errbuf;
 	(void)errsize;
 	return &linked_libpq;

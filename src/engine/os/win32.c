@@ -1,0 +1,744 @@
+/*
+ * Windows implementation of the OS layer. Strings are UTF-8 inside the
+ * engine and become wide strings only here, at the Win32 API edge.
+ *
+ * libpq.dll is loaded at run time from the folders the engine discovered
+ * (--pg-bin, PGMIGRATE_PG_BIN, this executable's folder, the registry's
+ * PostgreSQL installations, the default install paths, PATH), with
+ * LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR so that its own DLLs (libssl, libcrypto,
+ * libintl, libiconv, libwinpthread) are found beside it without touching
+ * PATH. Nothing else in pgmigrate needs libpq before the first connection,
+ * so --version, help, new and lint work where PostgreSQL is not installed.
+ */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef _WIN32_WINNT
+#define _WIN32_WINNT 0x0601
+#endif
+#include "os.h"
+
+#include <windows.h>
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifndef LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR
+#define LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR 0x00000100
+#define LOAD_LIBRARY_SEARCH_DEFAULT_DIRS 0x00001000
+#endif
+#ifndef ENABLE_VIRTUAL_TERMINAL_PROCESSING
+#define ENABLE_VIRTUAL_TERMINAL_PROCESSING 0x0004
+#endif
+
+/* ---- UTF-8 <-> UTF-16 ---- */
+
+static wchar_t *to_wide(const char *s)
+{
+	int n;
+	wchar_t *w;
+	if (!s)
+		return NULL;
+	n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
+	if (n <= 0 || !(w = malloc((size_t)n * sizeof *w)))
+		return NULL;
+	MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
+	return w;
+}
+
+static char *to_utf8(const wchar_t *w)
+{
+	int n;
+	char *s;
+	if (!w)
+		return NULL;
+	n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+	if (n <= 0 || !(s = malloc((size_t)n)))
+		return NULL;
+	WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
+	return s;
+}
+
+static void win_error(char *errbuf, size_t errsize, DWORD code)
+{
+	wchar_t wbuf[512];
+	char *m;
+	size_t n;
+	if (!FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code, 0,
+	                    wbuf, 512, NULL)) {
+		snprintf(errbuf, errsize, "Windows error %lu", (unsigned long)code);
+		return;
+	}
+	m = to_utf8(wbuf);
+	n = m ? strlen(m) : 0;
+	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == '\r' || m[n - 1] == ' ' || m[n - 1] == '.'))
+		m[--n] = '\0';
+	snprintf(errbuf, errsize, "%s (error %lu)", m ? m : "?", (unsigned long)code);
+	free(m);
+}
+
+/* ---- environment: values converted once and kept for the process ---- */
+
+typedef struct env_entry {
+	char *name;
+	char *value;
+	struct env_entry *next;
+} env_entry;
+static env_entry *env_cache;
+
+const char *pgm_os_getenv(const char *name)
+{
+	env_entry *e;
+	wchar_t *wname, *wval;
+	DWORD n;
+
+	for (e = env_cache; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return e->value;
+	if (!(wname = to_wide(name)))
+		return NULL;
+	n = GetEnvironmentVariableW(wname, NULL, 0);
+	if (n == 0) {
+		free(wname);
+		return NULL;
+	}
+	wval = malloc((size_t)n * sizeof *wval);
+	if (!wval || GetEnvironmentVariableW(wname, wval, n) == 0) {
+		free(wname);
+		free(wval);
+		return NULL;
+	}
+	free(wname);
+	e = calloc(1, sizeof *e);
+	if (!e) {
+		free(wval);
+		return NULL;
+	}
+	e->name = _strdup(name);
+	e->value = to_utf8(wval);
+	free(wval);
+	e->next = env_cache;
+	env_cache = e;
+	return e->value;
+}
+
+/* ---- files ---- */
+
+int pgm_os_listdir(const char *path, pgm_os_dir_cb fn, void *arg, char *errbuf, size_t errsize)
+{
+	char *pattern = pgm_os_path_join(path, "*");
+	wchar_t *wpat = to_wide(pattern);
+	WIN32_FIND_DATAW fd;
+	HANDLE h;
+	int rc = 0;
+
+	free(pattern);
+	if (!wpat) {
+		snprintf(errbuf, errsize, "out of memory");
+		return -1;
+	}
+	h = FindFirstFileW(wpat, &fd);
+	free(wpat);
+	if (h == INVALID_HANDLE_VALUE) {
+		DWORD e = GetLastError();
+		if (e == ERROR_FILE_NOT_FOUND)
+			return 0; /* an empty folder */
+		win_error(errbuf, errsize, e);
+		return -1;
+	}
+	do {
+		char *name;
+		if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0)
+			continue;
+		name = to_utf8(fd.cFileName);
+		if (!name) {
+			rc = -1;
+			break;
+		}
+		rc = fn(name, arg);
+		free(name);
+	} while (rc == 0 && FindNextFileW(h, &fd));
+	FindClose(h);
+	return rc;
+}
+
+static DWORD attributes(const char *path)
+{
+	wchar_t *w = to_wide(path);
+	DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+	free(w);
+	return a;
+}
+
+int pgm_os_isdir(const char *path)
+{
+	DWORD a = attributes(path);
+	return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+int pgm_os_isfile(const char *path)
+{
+	DWORD a = attributes(path);
+	return a != INVALID_FILE_ATTRIBUTES && !(a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
+{
+	wchar_t *w = to_wide(path);
+	FILE *f = w ? _wfopen(w, L"rb") : NULL;
+	if (!f)
+		snprintf(errbuf, errsize, "%s", strerror(errno));
+	free(w);
+	return f;
+}
+
+long pgm_os_fread(void *fh, void *buf, size_t n)
+{
+	size_t got = fread(buf, 1, n, (FILE *)fh);
+	if (got == 0 && ferror((FILE *)fh))
+		return -1;
+	return (long)got;
+}
+
+void pgm_os_fclose(void *fh)
+{
+	if (fh)
+		fclose((FILE *)fh);
+}
+
+int64_t pgm_os_fsize(void *fh)
+{
+	return (int64_t)_filelengthi64(_fileno((FILE *)fh));
+}
+
+int pgm_os_write_new(const char *path, const char *data, size_t len, char *errbuf, size_t errsize)
+{
+	wchar_t *w = to_wide(path);
+	HANDLE h;
+	DWORD written;
+	size_t off = 0;
+
+	if (!w) {
+		snprintf(errbuf, errsize, "out of memory");
+		return -1;
+	}
+	h = CreateFileW(w, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+	free(w);
+	if (h == INVALID_HANDLE_VALUE) {
+		DWORD e = GetLastError();
+		if (e == ERROR_FILE_EXISTS || e == ERROR_ALREADY_EXISTS)
+			return 1;
+		win_error(errbuf, errsize, e);
+		return -1;
+	}
+	while (off < len) {
+		DWORD chunk = (DWORD)((len - off) > 0x10000000 ? 0x10000000 : (len - off));
+		if (!WriteFile(h, data + off, chunk, &written, NULL)) {
+			win_error(errbuf, errsize, GetLastError());
+			CloseHandle(h);
+			return -1;
+		}
+		off += written;
+	}
+	CloseHandle(h);
+	return 0;
+}
+
+int pgm_os_remove(const char *path)
+{
+	wchar_t *w = to_wide(path);
+	int ok = w && DeleteFileW(w);
+	free(w);
+	return ok ? 0 : -1;
+}
+
+char *pgm_os_path_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	/* keep the user's separator style: "migrations/x" stays forward */
+	char sepc = strchr(dir, '\\') || !strchr(dir, '/') ? '\\' : '/';
+	int sep = dl > 0 && dir[dl - 1] != '/' && dir[dl - 1] != '\\';
+	char *p = malloc(dl + nl + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, dl);
+	if (sep)
+		p[dl++] = sepc;
+	memcpy(p + dl, name, nl + 1);
+	return p;
+}
+
+/* ---- time, console ---- */
+
+double pgm_os_now_ms(void)
+{
+	static LARGE_INTEGER freq;
+	LARGE_INTEGER now;
+	if (!freq.QuadPart)
+		QueryPerformanceFrequency(&freq);
+	QueryPerformanceCounter(&now);
+	return (double)now.QuadPart * 1000.0 / (double)freq.QuadPart;
+}
+
+void pgm_os_sleep_ms(int ms)
+{
+	Sleep((DWORD)ms);
+}
+
+void pgm_os_utc_stamp(char out[15])
+{
+	SYSTEMTIME st;
+	GetSystemTime(&st);
+	snprintf(out, 15, "%04u%02u%02u%02u%02u%02u", st.wYear, st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond);
+}
+
+/* a console that understands escape sequences (virtual-terminal mode) */
+int pgm_os_isatty(int fd)
+{
+	HANDLE h = GetStdHandle(fd == 2 ? STD_ERROR_HANDLE : STD_OUTPUT_HANDLE);
+	DWORD mode;
+	if (h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode))
+		return 0;
+	if (mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING)
+		return 1;
+	return SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING) ? 1 : 0;
+}
+
+static void (*interrupt_fn)(void *);
+static void *interrupt_arg;
+
+static BOOL WINAPI on_ctrl(DWORD type)
+{
+	if (type == CTRL_C_EVENT || type == CTRL_BREAK_EVENT || type == CTRL_CLOSE_EVENT) {
+		if (interrupt_fn) {
+			interrupt_fn(interrupt_arg);
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+void pgm_os_on_interrupt(void (*fn)(void *), void *arg)
+{
+	interrupt_fn = fn;
+	interrupt_arg = arg;
+	SetConsoleCtrlHandler(on_ctrl, fn ? TRUE : FALSE);
+}
+
+/* ---- finding PostgreSQL ---- */
+
+const char *pgm_os_exe_suffix(void)
+{
+	return ".exe";
+}
+
+const char *pgm_os_libpq_name(void)
+{
+	return "libpq.dll";
+}
+
+static char *exe_dir(void)
+{
+	wchar_t buf[32768];
+	DWORD n = GetModuleFileNameW(NULL, buf, 32768);
+	wchar_t *slash;
+	if (n == 0 || n >= 32768)
+		return NULL;
+	slash = wcsrchr(buf, L'\\');
+	if (slash)
+		*slash = 0;
+	return to_utf8(buf);
+}
+
+static char *reg_string(HKEY key, const wchar_t *name)
+{
+	wchar_t buf[1024];
+	DWORD size = sizeof buf;
+	if (RegGetValueW(key, NULL, name, RRF_RT_REG_SZ, NULL, buf, &size) != ERROR_SUCCESS)
+		return NULL;
+	return to_utf8(buf);
+}
+
+typedef struct reg_install {
+	char *base, *version, *service;
+} reg_install;
+
+static int cmp_install(const void *a, const void *b)
+{
+	const reg_install *x = a, *y = b;
+	double vx = x->version ? atof(x->version) : 0, vy = y->version ? atof(y->version) : 0;
+	return vx < vy ? 1 : vx > vy ? -1 : 0;
+}
+
+/* HKLM\SOFTWARE\PostgreSQL\Installations\* (the EDB installer's keys), 64-bit view, newest first */
+static void registry_places(pgm_os_place_cb cb, void *arg)
+{
+	HKEY root;
+	reg_install inst[32];
+	DWORD i, n = 0;
+	wchar_t sub[256];
+
+	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\PostgreSQL\\Installations", 0,
+	                  KEY_READ | KEY_WOW64_64KEY, &root) != ERROR_SUCCESS)
+		return;
+	for (i = 0; n < 32; i++) {
+		DWORD len = 256;
+		HKEY k;
+		if (RegEnumKeyExW(root, i, sub, &len, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+			break;
+		if (RegOpenKeyExW(root, sub, 0, KEY_READ | KEY_WOW64_64KEY, &k) != ERROR_SUCCESS)
+			continue;
+		inst[n].base = reg_string(k, L"Base Directory");
+		inst[n].version = reg_string(k, L"Version");
+		inst[n].service = reg_string(k, L"Service ID");
+		RegCloseKey(k);
+		if (inst[n].base)
+			n++;
+		else {
+			free(inst[n].version);
+			free(inst[n].service);
+		}
+	}
+	RegCloseKey(root);
+	qsort(inst, n, sizeof inst[0], cmp_install);
+	for (i = 0; i < n; i++) {
+		char *bin = pgm_os_path_join(inst[i].base, "bin");
+		if (bin)
+			cb("registry", bin, inst[i].version, inst[i].service, arg);
+		free(bin);
+		free(inst[i].base);
+		free(inst[i].version);
+		free(inst[i].service);
+	}
+}
+
+void pgm_os_pg_places(pgm_os_place_cb cb, void *arg)
+{
+	char *dir = exe_dir();
+	const char *path;
+	int v;
+	char buf[64];
+
+	if (dir)
+		cb("exe folder", dir, NULL, NULL, arg);
+	free(dir);
+	registry_places(cb, arg);
+	for (v = 18; v >= 12; v--) {
+		char p[128];
+		snprintf(buf, sizeof buf, "%d", v);
+		snprintf(p, sizeof p, "D:\\Program Files\\PostgreSQL\\%d\\bin", v);
+		if (pgm_os_isdir(p))
+			cb("default", p, buf, NULL, arg);
+		snprintf(p, sizeof p, "C:\\Program Files\\PostgreSQL\\%d\\bin", v);
+		if (pgm_os_isdir(p))
+			cb("default", p, buf, NULL, arg);
+	}
+	path = pgm_os_getenv("PATH");
+	if (path) {
+		char *copy = _strdup(path), *p = copy;
+		while (p && *p) {
+			char *semi = strchr(p, ';');
+			if (semi)
+				*semi = '\0';
+			if (*p)
+				cb("PATH", p, NULL, NULL, arg);
+			p = semi ? semi + 1 : NULL;
+		}
+		free(copy);
+	}
+}
+
+/* ---- libpq.dll ---- */
+
+int pgm_os_libpq_wants_dirs(void)
+{
+	return 1;
+}
+
+static pgm_pq_api dll_api;
+
+/* function pointers of every type have one size; memcpy keeps strict aliasing */
+#define LOAD(field, sym) do { \
+		FARPROC p_ = GetProcAddress(h, sym); \
+		if (!p_) { missing = sym; goto fail; } \
+		memcpy(&dll_api.field, &p_, sizeof p_); \
+	} while (0)
+
+const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t errsize)
+{
+	static int loaded;
+	HMODULE h = NULL;
+	const char *missing = NULL;
+	char tried[1024] = "";
+	size_t i;
+
+	if (loaded)
+		return &dll_api;
+	for (i = 0; dirs && dirs[i] && !h; i++) {
+		char *full = pgm_os_path_join(dirs[i], "libpq.dll");
+		wchar_t *w = to_wide(full);
+		if (w) {
+			/* its dependent DLLs are searched in its own folder, not on PATH */
+			h = LoadLibraryExW(w, NULL, LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR | LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
+			if (!h)
+				h = LoadLibraryExW(w, NULL, LOAD_WITH_ALTERED_SEARCH_PATH);
+			if (!h) {
+				char e[256];
+				win_error(e, sizeof e, GetLastError());
+				snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "%s%s: %s",
+					tried[0] ? "; " : "", full, e);
+			}
+		}
+		free(w);
+		free(full);
+	}
+	if (!h) {
+		snprintf(errbuf, errsize, "libpq.dll was not found%s%s", tried[0] ? " or could not be loaded: " : "", tried);
+		return NULL;
+	}
+	LOAD(connectdbParams, "PQconnectdbParams");
+	LOAD(finish, "PQfinish");
+	LOAD(status, "PQstatus");
+	LOAD(errorMessage, "PQerrorMessage");
+	LOAD(exec, "PQexec");
+	LOAD(execParams, "PQexecParams");
+	LOAD(sendQuery, "PQsendQuery");
+	LOAD(getResult, "PQgetResult");
+	LOAD(resultStatus, "PQresultStatus");
+	LOAD(resultErrorField, "PQresultErrorField");
+	LOAD(resultErrorMessage, "PQresultErrorMessage");
+	LOAD(ntuples, "PQntuples");
+	LOAD(nfields, "PQnfields");
+	LOAD(fname, "PQfname");
+	LOAD(getvalue, "PQgetvalue");
+	LOAD(getisnull, "PQgetisnull");
+	LOAD(clear, "PQclear");
+	LOAD(freemem, "PQfreemem");
+	LOAD(escapeIdentifier, "PQescapeIdentifier");
+	LOAD(transactionStatus, "PQtransactionStatus");
+	LOAD(getCancel, "PQgetCancel");
+	LOAD(freeCancel, "PQfreeCancel");
+	LOAD(cancel, "PQcancel");
+	LOAD(db, "PQdb");
+	LOAD(user, "PQuser");
+	LOAD(host, "PQhost");
+	LOAD(port, "PQport");
+	LOAD(serverVersion, "PQserverVersion");
+	LOAD(setNoticeProcessor, "PQsetNoticeProcessor");
+	LOAD(conninfoParse, "PQconninfoParse");
+	LOAD(conninfoFree, "PQconninfoFree");
+	LOAD(pingParams, "PQpingParams");
+	LOAD(libVersion, "PQlibVersion");
+	LOAD(putCopyEnd, "PQputCopyEnd");
+	LOAD(getCopyData, "PQgetCopyData");
+	loaded = 1;
+	return &dll_api;
+fail:
+	snprintf(errbuf, errsize, "libpq.dll has no %s: it is too old", missing);
+	FreeLibrary(h);
+	return NULL;
+}
+
+/* ---- running programs (psql) ---- */
+
+/* quote one argument the way CommandLineToArgvW reads it back */
+static void append_arg(wchar_t **buf, size_t *len, size_t *cap, const wchar_t *a)
+{
+	size_t need = wcslen(a) * 2 + 4, i;
+	int quote = a[0] == 0 || wcspbrk(a, L" \t\"") != NULL;
+	if (*len + need + 1 > *cap) {
+		size_t ncap = (*cap + need + 1) * 2;
+		wchar_t *n = realloc(*buf, ncap * sizeof *n);
+		if (!n)
+			return;
+		*buf = n;
+		*cap = ncap;
+	}
+	if (*len)
+		(*buf)[(*len)++] = L' ';
+	if (!quote) {
+		wcscpy(*buf + *len, a);
+		*len += wcslen(a);
+		return;
+	}
+	(*buf)[(*len)++] = L'"';
+	for (i = 0;; i++) {
+		size_t bs = 0;
+		while (a[i] == L'\\') {
+			bs++;
+			i++;
+		}
+		if (a[i] == 0) {
+			while (bs--) {
+				(*buf)[(*len)++] = L'\\';
+				(*buf)[(*len)++] = L'\\';
+			}
+			break;
+		}
+		if (a[i] == L'"') {
+			bs = bs * 2 + 1;
+			while (bs--)
+				(*buf)[(*len)++] = L'\\';
+		} else {
+			while (bs--)
+				(*buf)[(*len)++] = L'\\';
+		}
+		(*buf)[(*len)++] = a[i];
+	}
+	(*buf)[(*len)++] = L'"';
+	(*buf)[*len] = 0;
+}
+
+int pgm_os_run(const char *path, const char *const *argv, const char *const *env_set,
+	int *exit_code, char *errbuf, size_t errsize)
+{
+	wchar_t *cmd = NULL, *wpath = to_wide(path);
+	size_t len = 0, cap = 0;
+	const char *const *e;
+	STARTUPINFOW si;
+	PROCESS_INFORMATION pi;
+	DWORD code = 1;
+	BOOL ok;
+
+	for (; argv && *argv; argv++) {
+		wchar_t *w = to_wide(*argv);
+		if (w)
+			append_arg(&cmd, &len, &cap, w);
+		free(w);
+	}
+	/* the child inherits our environment with these values set: CreateProcessW
+	 * copies the current block, so set them here and restore afterwards */
+	for (e = env_set; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[128];
+		wchar_t *wn, *wv;
+		if (!eq || (size_t)(eq - *e) >= sizeof name)
+			continue;
+		memcpy(name, *e, (size_t)(eq - *e));
+		name[eq - *e] = '\0';
+		wn = to_wide(name);
+		wv = to_wide(eq + 1);
+		if (wn && wv)
+			SetEnvironmentVariableW(wn, wv);
+		free(wn);
+		free(wv);
+	}
+	memset(&si, 0, sizeof si);
+	si.cb = sizeof si;
+	SetConsoleCtrlHandler(NULL, TRUE); /* Ctrl-C belongs to psql */
+	ok = CreateProcessW(wpath, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi);
+	if (!ok) {
+		win_error(errbuf, errsize, GetLastError());
+	} else {
+		WaitForSingleObject(pi.hProcess, INFINITE);
+		GetExitCodeProcess(pi.hProcess, &code);
+		CloseHandle(pi.hProcess);
+		CloseHandle(pi.hThread);
+	}
+	SetConsoleCtrlHandler(NULL, FALSE);
+	for (e = env_set; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[128];
+		wchar_t *wn;
+		if (!eq || (size_t)(eq - *e) >= sizeof name)
+			continue;
+		memcpy(name, *e, (size_t)(eq - *e));
+		name[eq - *e] = '\0';
+		if ((wn = to_wide(name)) != NULL)
+			SetEnvironmentVariableW(wn, NULL);
+		free(wn);
+	}
+	free(cmd);
+	free(wpath);
+	if (!ok)
+		return -1;
+	*exit_code = (int)code;
+	return 0;
+}
+
+/* ---- the PostgreSQL Windows service ---- */
+
+static const char *state_name(DWORD s)
+{
+	switch (s) {
+	case SERVICE_STOPPED: return "Stopped";
+	case SERVICE_START_PENDING: return "StartPending";
+	case SERVICE_STOP_PENDING: return "StopPending";
+	case SERVICE_RUNNING: return "Running";
+	case SERVICE_CONTINUE_PENDING: return "ContinuePending";
+	case SERVICE_PAUSE_PENDING: return "PausePending";
+	case SERVICE_PAUSED: return "Paused";
+	default: return "Unknown";
+	}
+}
+
+void pgm_os_services(pgm_os_service_cb cb, void *arg)
+{
+	SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ENUMERATE_SERVICE | SC_MANAGER_CONNECT);
+	DWORD needed = 0, count = 0, resume = 0, i;
+	BYTE *buf = NULL;
+	ENUM_SERVICE_STATUS_PROCESSW *svc;
+
+	if (!scm)
+		return;
+	EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_STATE_ALL, NULL, 0,
+		&needed, &count, &resume, NULL);
+	if (needed && (buf = malloc(needed)) != NULL) {
+		resume = 0;
+		if (EnumServicesStatusExW(scm, SC_ENUM_PROCESS_INFO, SERVICE_WIN32, SERVICE_STATE_ALL, buf, needed,
+		                          &needed, &count, &resume, NULL)) {
+			svc = (ENUM_SERVICE_STATUS_PROCESSW *)buf;
+			for (i = 0; i < count; i++) {
+				if (_wcsnicmp(svc[i].lpServiceName, L"postgresql", 10) == 0) {
+					char *name = to_utf8(svc[i].lpServiceName);
+					char *display = to_utf8(svc[i].lpDisplayName);
+					if (name)
+						cb(name, display ? display : name, state_name(svc[i].ServiceStatusProcess.dwCurrentState), arg);
+					free(name);
+					free(display);
+				}
+			}
+		}
+		free(buf);
+	}
+	CloseServiceHandle(scm);
+}
+
+int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t errsize)
+{
+	SC_HANDLE scm, svc;
+	wchar_t *w = to_wide(name);
+	int rc = 0;
+
+	*denied = 0;
+	scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+	if (!scm || !w) {
+		DWORD e = GetLastError();
+		*denied = e == ERROR_ACCESS_DENIED;
+		win_error(errbuf, errsize, e);
+		free(w);
+		return -1;
+	}
+	svc = OpenServiceW(scm, w, SERVICE_START | SERVICE_QUERY_STATUS);
+	free(w);
+	if (!svc) {
+		DWORD e = GetLastError();
+		*denied = e == ERROR_ACCESS_DENIED;
+		win_error(errbuf, errsize, e);
+		CloseServiceHandle(scm);
+		return -1;
+	}
+	if (!StartServiceW(svc, 0, NULL)) {
+		DWORD e = GetLastError();
+		if (e != ERROR_SERVICE_ALREADY_RUNNING) {
+			*denied = e == ERROR_ACCESS_DENIED;
+			win_error(errbuf, errsize, e);
+			rc = -1;
+		}
+	}
+	CloseServiceHandle(svc);
+	CloseServiceHandle(scm);
+	return rc;
+}
