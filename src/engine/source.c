@@ -392,6 +392,8 @@ int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name)
 		if (ts > next)
 			next = ts;
 	}
+	if (width < 1 || width > 19)
+		width = 6;
 	snprintf(vbuf, sizeof vbuf, "%0*lld", width, (long long)next);
 
 	fn = pgm_aprintf("%s_%s.up.sql", vbuf, clean);

@@ -6,6 +6,7 @@
 #include "os.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -179,42 +180,85 @@ void pgm_os_on_interrupt(void (*fn)(void *), void *arg)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static const pgm_pq_api linked_libpq = {
-	PQconnectdbParams, PQfinish, PQstatus, PQerrorMessage, PQexec, PQexecParams,
-	PQsendQuery, PQgetResult, PQresultStatus, PQresultErrorField, PQresultErrorMessage,
-	PQntuples, PQnfields, PQfname, PQgetvalue, PQgetisnull, PQclear, PQfreemem,
-	PQescapeIdentifier, PQtransactionStatus, PQgetCancel, PQfreeCancel, PQcancel,
-	PQdb, PQuser, PQhost, PQport, PQserverVersion, PQsetNoticeProcessor,
-	PQconninfoParse, PQconninfoFree, PQpingParams, PQlibVersion,
-	PQputCopyEnd, PQgetCopyData
-};
+/*
+ * libpq is opened on first use (dlopen), not at start: `pgmigrate --version`,
+ * help, new and lint then start without loading libpq and the two dozen
+ * libraries it needs (ssl, crypto, gssapi, ldap), and Linux and Windows
+ * share one mechanism. The default search (ld.so.cache) comes first, then
+ * the discovered folders and their ../lib (the npm PostgreSQL layout).
+ */
+static pgm_pq_api dl_api;
 
-int pgm_os_libpq_wants_dirs(void)
-{
-	return 0;
-}
-
-/* PostgreSQL on Linux runs under systemd or by hand; nothing to list that
- * pgmigrate could start, so the hints stay with `pg_ctl`/docker advice */
-void pgm_os_services(pgm_os_service_cb cb, void *arg)
-{
-	(void)cb;
-	(void)arg;
-}
-
-int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t errsize)
-{
-	*denied = 0;
-	snprintf(errbuf, errsize, "starting services is only supported on Windows (here: sudo systemctl start %s, or pg_ctl start)", name);
-	return -1;
-}
+#define LOAD(field, sym) do { \
+		void *p_ = dlsym(h, sym); \
+		if (!p_) { missing = sym; goto fail; } \
+		memcpy(&dl_api.field, &p_, sizeof p_); \
+	} while (0)
 
 const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t errsize)
 {
-	(void)dirs;
-	(void)errbuf;
-	(void)errsize;
-	return &linked_libpq;
+	static int loaded;
+	const char *missing = NULL;
+	void *h;
+	size_t i;
+
+	if (loaded)
+		return &dl_api;
+	h = dlopen(pgm_os_libpq_name(), RTLD_NOW | RTLD_LOCAL);
+	for (i = 0; !h && dirs && dirs[i]; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dirs[i], pgm_os_libpq_name());
+		if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+			snprintf(path, sizeof path, "%s/../lib/%s", dirs[i], pgm_os_libpq_name());
+			h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		}
+	}
+	if (!h) {
+		const char *e = dlerror();
+		snprintf(errbuf, errsize, "%s could not be loaded: %s", pgm_os_libpq_name(), e ? e : "not found");
+		return NULL;
+	}
+	LOAD(connectdbParams, "PQconnectdbParams");
+	LOAD(finish, "PQfinish");
+	LOAD(status, "PQstatus");
+	LOAD(errorMessage, "PQerrorMessage");
+	LOAD(exec, "PQexec");
+	LOAD(execParams, "PQexecParams");
+	LOAD(sendQuery, "PQsendQuery");
+	LOAD(getResult, "PQgetResult");
+	LOAD(resultStatus, "PQresultStatus");
+	LOAD(resultErrorField, "PQresultErrorField");
+	LOAD(resultErrorMessage, "PQresultErrorMessage");
+	LOAD(ntuples, "PQntuples");
+	LOAD(nfields, "PQnfields");
+	LOAD(fname, "PQfname");
+	LOAD(getvalue, "PQgetvalue");
+	LOAD(getisnull, "PQgetisnull");
+	LOAD(clear, "PQclear");
+	LOAD(freemem, "PQfreemem");
+	LOAD(escapeIdentifier, "PQescapeIdentifier");
+	LOAD(transactionStatus, "PQtransactionStatus");
+	LOAD(getCancel, "PQgetCancel");
+	LOAD(freeCancel, "PQfreeCancel");
+	LOAD(cancel, "PQcancel");
+	LOAD(db, "PQdb");
+	LOAD(user, "PQuser");
+	LOAD(host, "PQhost");
+	LOAD(port, "PQport");
+	LOAD(serverVersion, "PQserverVersion");
+	LOAD(setNoticeProcessor, "PQsetNoticeProcessor");
+	LOAD(conninfoParse, "PQconninfoParse");
+	LOAD(conninfoFree, "PQconninfoFree");
+	LOAD(pingParams, "PQpingParams");
+	LOAD(libVersion, "PQlibVersion");
+	LOAD(putCopyEnd, "PQputCopyEnd");
+	LOAD(getCopyData, "PQgetCopyData");
+	loaded = 1;
+	return &dl_api;
+fail:
+	snprintf(errbuf, errsize, "%s has no %s: it is too old", pgm_os_libpq_name(), missing);
+	dlclose(h);
+	return NULL;
 }
 
 int pgm_os_isfile(const char *path)
@@ -324,4 +368,24 @@ int pgm_os_run(const char *path, const char *const *argv, const char *const *env
 	else
 		*exit_code = 1;
 	return 0;
+}
+
+int pgm_os_libpq_wants_dirs(void)
+{
+	return 1;
+}
+
+/* PostgreSQL on Linux runs under systemd or by hand; nothing to list that
+ * pgmigrate could start, so the hints stay with pg_ctl/docker advice */
+void pgm_os_services(pgm_os_service_cb cb, void *arg)
+{
+	(void)cb;
+	(void)arg;
+}
+
+int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t errsize)
+{
+	*denied = 0;
+	snprintf(errbuf, errsize, "starting services is only supported on Windows (here: sudo systemctl start %s, or pg_ctl start)", name);
+	return -1;
 }
