@@ -37,8 +37,14 @@ new_db() {  # new_db NAME: (re)create a database, print nothing
     psql_admin -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\""
 }
 
+# on_exit CMD: run CMD (a string) when the test ends, before the common cleanup.
+# Use this instead of `trap ... EXIT`, which would replace the cleanup and lose the exit code.
+EXIT_HOOKS=()
+on_exit() { EXIT_HOOKS+=("$1"); }
+
 cleanup() {
-    local rc=$?
+    local rc=$? hook
+    for hook in "${EXIT_HOOKS[@]}"; do eval "$hook" || true; done
     cd /
     rm -rf "$WORK"
     psql_admin -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true

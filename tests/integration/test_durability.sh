@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Durable at return: every migration `up` reported is there after the server is
+# killed (pg_ctl stop -m immediate: no shutdown checkpoint, WAL replay on restart)
+# right after `up` returns. All but the last commit of a batch are asynchronous;
+# the last one's synchronous commit must flush them all. Uses its own server
+# (fsync on) so the shared fixture is not disturbed.
+. "$(dirname "$0")/lib.sh"
+
+chmod 755 "$WORK"
+PGDIR="$WORK/pgdur"
+PGM_PG_FSYNC=on bash "$PGM_SRC/scripts/pg.sh" start "$PGDIR" --bin "$PG_BIN" >/dev/null
+on_exit 'bash "$PGM_SRC/scripts/pg.sh" stop "$PGDIR" >/dev/null 2>&1'
+DPORT=$(. "$PGDIR/pg.env"; echo "$PGPORT")
+OSUSER=$(. "$PGDIR/pg.env"; echo "$PGM_PG_OSUSER")
+export DATABASE_URL="postgres://postgres:${PG_PASSWORD}@127.0.0.1:${DPORT}/postgres?sslmode=disable"
+dq() { PGPASSWORD=$PG_PASSWORD psql -X -q -At -h 127.0.0.1 -p "$DPORT" -U postgres -d postgres -c "$1"; }
+ctl() {
+    if [ -n "$OSUSER" ]; then (cd / && runuser -u "$OSUSER" -- "$PG_BIN/pg_ctl" "$@"); else "$PG_BIN/pg_ctl" "$@"; fi
+}
+
+# a lazy WAL writer: asynchronous commits then stay unflushed for seconds, so
+# only a synchronous final commit can save the tail of a run (without this the
+# writer, woken by each async commit, flushes within milliseconds and the test
+# could not tell a durable run from a lucky one)
+dq "ALTER SYSTEM SET wal_writer_delay = '10s'" >/dev/null
+dq "ALTER SYSTEM SET wal_writer_flush_after = '1GB'" >/dev/null
+dq "SELECT pg_reload_conf()" >/dev/null
+
+printf -- '-- durability log\nCREATE TABLE dlog (v int);\n' >migrations/000000_dlog.up.sql
+for i in $(seq 1 40); do
+    v=$(printf '%06d' "$i")
+    printf -- '-- durability %s\nINSERT INTO dlog VALUES (%s);\n' "$i" "$i" >"migrations/${v}_d_$i.up.sql"
+done
+
+for round in 1 2; do
+    if [ "$round" = 1 ]; then pgm up 21; else pgm up; fi
+    expect_rc 0
+    reported=$(printf '%s\n' "$OUT" | grep -c '^applied')
+    # the moment up returns: kill the server without a checkpoint (immediate), and
+    # start it again with the same options (restart reads postmaster.opts)
+    ctl -D "$PGDIR/data" -m immediate -w -t 60 -l "$PGDIR/server.log" restart >/dev/null
+    want=$([ "$round" = 1 ] && echo 20 || echo 40)
+    expect_eq "$reported" "$([ "$round" = 1 ] && echo 21 || echo 20)" "migrations reported in round $round"
+    expect_eq "$(dq "SELECT version || '|' || dirty FROM schema_migrations")" "$want|false" "tracking row after the crash, round $round"
+    expect_eq "$(dq "SELECT count(*) || '|' || max(v) FROM dlog")" "$want|$want" "rows of every reported migration, round $round"
+done
