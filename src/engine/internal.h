@@ -65,17 +65,52 @@ const char *pgm_dotenv_get(const pgm_dotenv *env, const char *key);
 void pgm_dotenv_free(pgm_dotenv *env);
 
 /* ---- lexer ---- */
+typedef enum {
+	PGM_TOK_EOF = 0,
+	PGM_TOK_WORD,          /* keyword or identifier */
+	PGM_TOK_QIDENT,        /* "quoted identifier" */
+	PGM_TOK_STRING,        /* '...', E'...', U&'...', B'...', X'...' */
+	PGM_TOK_DOLLAR,        /* $tag$ ... $tag$ */
+	PGM_TOK_NUMBER,
+	PGM_TOK_PARAM,         /* $1 */
+	PGM_TOK_OP,
+	PGM_TOK_SEMI,
+	PGM_TOK_LPAREN,
+	PGM_TOK_RPAREN,
+	PGM_TOK_COMMA,
+	PGM_TOK_DOT,
+	PGM_TOK_LINE_COMMENT,
+	PGM_TOK_BLOCK_COMMENT,
+	PGM_TOK_BACKSLASH      /* a psql meta-command (to the end of the line) */
+} pgm_tok_type;
+
+typedef struct pgm_token {
+	pgm_tok_type type;
+	size_t start;          /* byte offset */
+	size_t len;
+	const char *error;     /* unterminated string/comment, meta-command */
+} pgm_token;
+
+/* the next token at *pos (whitespace skipped, comments returned);
+ * returns 0 at the end of the text */
+int pgm_token_next(pgm_token *t, const char *sql, size_t len, size_t *pos);
+/* a WORD token equal to kw, ignoring case */
+int pgm_token_is(const pgm_token *t, const char *sql, const char *kw);
+
 typedef struct pgm_stmt {
-	size_t start;   /* byte offset of the first significant byte */
-	size_t end;     /* byte offset just past the terminating ';' (or end) */
-	int is_txctl;   /* BEGIN/COMMIT/ROLLBACK/START TRANSACTION/END/ABORT */
+	size_t start;          /* byte offset of the first significant byte */
+	size_t end;            /* byte offset just past the terminating ';' (or end) */
+	int is_txctl;          /* BEGIN/COMMIT/ROLLBACK/START TRANSACTION/END/ABORT */
+	const char *notx;      /* why it cannot run in a transaction block, or NULL */
+	int notx_before_12;    /* ... only on servers before PostgreSQL 12 */
 } pgm_stmt;
 
 typedef struct pgm_lex_result {
 	pgm_stmt *stmts;
 	size_t count;
-	int no_transaction;   /* a pgmigrate:no-transaction header was found */
-	int has_txctl;        /* some statement is transaction control */
+	int no_transaction;    /* a no-transaction marker was found in the header */
+	int has_txctl;         /* some statement is transaction control */
+	size_t notx_count;     /* statements that cannot run in a transaction */
 	/* first problem found (unterminated quote/comment, psql meta-command) */
 	int error;
 	size_t error_offset;

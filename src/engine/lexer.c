@@ -1,11 +1,18 @@
 /*
  * A PostgreSQL-aware SQL lexer: just enough of the server's scanner
  * (scan.l) and psql's (psqlscan.l) to split a migration into statements
- * the way the server will execute them: line comments, nested block
- * comments, standard and E'' strings, quoted identifiers, dollar quotes,
- * and BEGIN ATOMIC ... END bodies of SQL-standard functions. It also finds
- * transaction-control statements, psql meta-commands (which are not SQL)
- * and the no-transaction markers of pgmigrate, goose and dbmate.
+ * the way the server will execute them.
+ *
+ * pgm_token_next() is the scanner: whitespace is skipped; line comments,
+ * nested block comments, standard/E''/U&''/B''/X'' strings, quoted
+ * identifiers, dollar quotes ($tag$ ... $tag$), positional parameters,
+ * words, numbers and operators come back as tokens with their byte range.
+ * pgm_lex() builds on it: statements split at top-level semicolons (but
+ * not inside BEGIN ATOMIC ... END bodies of SQL-standard functions), the
+ * first words of each statement, which statements are transaction control
+ * and which cannot run inside a transaction block, psql meta-commands
+ * (not SQL) and the no-transaction markers of pgmigrate, goose and dbmate.
+ * The linter walks the same tokens.
  */
 #include "internal.h"
 
@@ -23,6 +30,190 @@ static int ident_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
+/* scan a quoted run from sql[i] (the opening quote) to after the closing one */
+static size_t scan_quoted(const char *sql, size_t len, size_t i, char q, int backslash, int *unterminated)
+{
+	i++;
+	for (;;) {
+		if (i >= len) {
+			*unterminated = 1;
+			return len;
+		}
+		if (backslash && sql[i] == '\\' && i + 1 < len) {
+			i += 2;
+			continue;
+		}
+		if (sql[i] == q) {
+			if (i + 1 < len && sql[i + 1] == q) {
+				i += 2;
+				continue;
+			}
+			return i + 1;
+		}
+		i++;
+	}
+}
+
+int pgm_token_next(pgm_token *t, const char *sql, size_t len, size_t *pos)
+{
+	size_t i = *pos;
+	unsigned char c;
+	int unterminated = 0;
+
+	while (i < len && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r' ||
+	                   sql[i] == '\f' || sql[i] == '\v'))
+		i++;
+	memset(t, 0, sizeof *t);
+	t->start = i;
+	if (i >= len) {
+		t->type = PGM_TOK_EOF;
+		*pos = i;
+		return 0;
+	}
+	c = (unsigned char)sql[i];
+
+	if (c == '-' && i + 1 < len && sql[i + 1] == '-') {
+		while (i < len && sql[i] != '\n')
+			i++;
+		t->type = PGM_TOK_LINE_COMMENT;
+	} else if (c == '/' && i + 1 < len && sql[i + 1] == '*') {
+		int depth = 1;
+		i += 2;
+		while (i < len && depth > 0) {
+			if (sql[i] == '/' && i + 1 < len && sql[i + 1] == '*') {
+				depth++;
+				i += 2;
+			} else if (sql[i] == '*' && i + 1 < len && sql[i + 1] == '/') {
+				depth--;
+				i += 2;
+			} else {
+				i++;
+			}
+		}
+		t->type = PGM_TOK_BLOCK_COMMENT;
+		if (depth > 0)
+			t->error = "unterminated /* comment";
+	} else if (c == '\'') {
+		i = scan_quoted(sql, len, i, '\'', 0, &unterminated);
+		t->type = PGM_TOK_STRING;
+		if (unterminated)
+			t->error = "unterminated quoted string";
+	} else if ((c == 'E' || c == 'e') && i + 1 < len && sql[i + 1] == '\'') {
+		i = scan_quoted(sql, len, i + 1, '\'', 1, &unterminated);
+		t->type = PGM_TOK_STRING;
+		if (unterminated)
+			t->error = "unterminated quoted string";
+	} else if ((c == 'B' || c == 'b' || c == 'X' || c == 'x' || c == 'N' || c == 'n') &&
+	           i + 1 < len && sql[i + 1] == '\'') {
+		i = scan_quoted(sql, len, i + 1, '\'', 0, &unterminated);
+		t->type = PGM_TOK_STRING;
+		if (unterminated)
+			t->error = "unterminated quoted string";
+	} else if ((c == 'U' || c == 'u') && i + 2 < len && sql[i + 1] == '&' &&
+	           (sql[i + 2] == '\'' || sql[i + 2] == '"')) {
+		char q = sql[i + 2];
+		i = scan_quoted(sql, len, i + 2, q, 0, &unterminated);
+		t->type = q == '"' ? PGM_TOK_QIDENT : PGM_TOK_STRING;
+		if (unterminated)
+			t->error = q == '"' ? "unterminated quoted identifier" : "unterminated quoted string";
+	} else if (c == '"') {
+		i = scan_quoted(sql, len, i, '"', 0, &unterminated);
+		t->type = PGM_TOK_QIDENT;
+		if (unterminated)
+			t->error = "unterminated quoted identifier";
+	} else if (c == '$') {
+		size_t j = i + 1;
+		if (j < len && isdigit((unsigned char)sql[j])) {
+			while (j < len && isdigit((unsigned char)sql[j]))
+				j++;
+			i = j;
+			t->type = PGM_TOK_PARAM;
+		} else {
+			if (j < len && ident_start((unsigned char)sql[j]))
+				while (j < len && sql[j] != '$' && ident_char((unsigned char)sql[j]))
+					j++;
+			if (j < len && sql[j] == '$') {
+				size_t taglen = j - i + 1;
+				const char *tag = sql + i;
+				i = j + 1;
+				for (;;) {
+					if (i + taglen > len) {
+						i = len;
+						t->error = "unterminated dollar-quoted string";
+						break;
+					}
+					if (sql[i] == '$' && memcmp(sql + i, tag, taglen) == 0) {
+						i += taglen;
+						break;
+					}
+					i++;
+				}
+				t->type = PGM_TOK_DOLLAR;
+			} else {
+				i++;
+				t->type = PGM_TOK_OP;
+			}
+		}
+	} else if (c == '\\') {
+		/* psql meta-command: the rest of the line */
+		while (i < len && sql[i] != '\n')
+			i++;
+		t->type = PGM_TOK_BACKSLASH;
+		t->error = "psql meta-commands are not SQL";
+	} else if (ident_start(c)) {
+		while (i < len && ident_char((unsigned char)sql[i]))
+			i++;
+		t->type = PGM_TOK_WORD;
+	} else if (isdigit(c) || (c == '.' && i + 1 < len && isdigit((unsigned char)sql[i + 1]))) {
+		while (i < len && (isalnum((unsigned char)sql[i]) || sql[i] == '.' || sql[i] == '_'))
+			i++;
+		t->type = PGM_TOK_NUMBER;
+	} else if (c == ';') {
+		i++;
+		t->type = PGM_TOK_SEMI;
+	} else if (c == '(') {
+		i++;
+		t->type = PGM_TOK_LPAREN;
+	} else if (c == ')') {
+		i++;
+		t->type = PGM_TOK_RPAREN;
+	} else if (c == ',') {
+		i++;
+		t->type = PGM_TOK_COMMA;
+	} else if (c == '.') {
+		i++;
+		t->type = PGM_TOK_DOT;
+	} else {
+		/* an operator: a run of operator characters (scan.l's self/op) */
+		static const char opchars[] = "~!@#^&|`?+-*/%<>=:[]";
+		if (c == ':' && i + 1 < len && sql[i + 1] == ':')
+			i += 2;
+		else if (strchr(opchars, c) && c != '[' && c != ']' && c != ':') {
+			while (i < len && strchr("~!@#^&|`?+-*/%<>=", sql[i]) &&
+			       !(sql[i] == '-' && i + 1 < len && sql[i + 1] == '-') &&
+			       !(sql[i] == '/' && i + 1 < len && sql[i + 1] == '*'))
+				i++;
+		} else {
+			i++;
+		}
+		t->type = PGM_TOK_OP;
+	}
+	t->len = i - t->start;
+	*pos = i;
+	return 1;
+}
+
+int pgm_token_is(const pgm_token *t, const char *sql, const char *kw)
+{
+	size_t i, n = strlen(kw);
+	if (t->type != PGM_TOK_WORD || t->len != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (toupper((unsigned char)sql[t->start + i]) != toupper((unsigned char)kw[i]))
+			return 0;
+	return 1;
+}
+
 /* does a line comment (text without the leading --) hold a marker? */
 static int is_notx_marker(const char *s, size_t n)
 {
@@ -37,22 +228,79 @@ static int is_notx_marker(const char *s, size_t n)
 	return 0;
 }
 
+#define NWORDS 8
+
 typedef struct {
 	pgm_lex_result *r;
 	size_t cap;
-	/* statement being built */
 	int in_stmt;
 	size_t start;
 	int nwords;
-	char w1[16], w2[16], w3[16];
-	int is_routine;   /* CREATE [OR REPLACE] FUNCTION/PROCEDURE */
-	int depth;        /* BEGIN ... END nesting inside such a routine */
+	char w[NWORDS][16];  /* first words of the statement, upper case */
+	int is_routine;      /* CREATE [OR REPLACE] FUNCTION/PROCEDURE */
+	int depth;           /* BEGIN ... END nesting inside such a routine */
+	int paren;
+	int concurrently;    /* CONCURRENTLY among the first words */
+	int add_value;       /* ALTER TYPE ... ADD VALUE */
+	int prev_add;
 } lexstate;
+
+static int wis(const lexstate *st, int i, const char *kw)
+{
+	return i < st->nwords && i < NWORDS && strcmp(st->w[i], kw) == 0;
+}
+
+/* what keeps this statement out of a transaction block, or NULL */
+static const char *notx_kind(const lexstate *st, int *only_before_12)
+{
+	*only_before_12 = 0;
+	if (wis(st, 0, "CREATE") || wis(st, 0, "DROP")) {
+		int k = wis(st, 1, "UNIQUE") ? 2 : 1;
+		if (wis(st, k, "INDEX") && st->concurrently)
+			return wis(st, 0, "CREATE") ? "CREATE INDEX CONCURRENTLY" : "DROP INDEX CONCURRENTLY";
+		if (wis(st, 1, "DATABASE"))
+			return wis(st, 0, "CREATE") ? "CREATE DATABASE" : "DROP DATABASE";
+		if (wis(st, 1, "TABLESPACE"))
+			return wis(st, 0, "CREATE") ? "CREATE TABLESPACE" : "DROP TABLESPACE";
+	}
+	if (wis(st, 0, "REINDEX")) {
+		int i;
+		if (st->concurrently)
+			return "REINDEX CONCURRENTLY";
+		for (i = 1; i < st->nwords && i < NWORDS; i++)
+			if (wis(st, i, "SYSTEM") || wis(st, i, "DATABASE"))
+				return "REINDEX DATABASE/SYSTEM";
+	}
+	if (wis(st, 0, "VACUUM"))
+		return "VACUUM";
+	if (wis(st, 0, "ALTER") && wis(st, 1, "SYSTEM"))
+		return "ALTER SYSTEM";
+	if (wis(st, 0, "CLUSTER") && st->nwords == 1)
+		return "CLUSTER (all tables)";
+	if (wis(st, 0, "ALTER") && wis(st, 1, "TYPE") && st->add_value) {
+		*only_before_12 = 1;
+		return "ALTER TYPE ... ADD VALUE";
+	}
+	return NULL;
+}
+
+static void reset_stmt(lexstate *st)
+{
+	st->in_stmt = 0;
+	st->nwords = 0;
+	st->is_routine = 0;
+	st->depth = 0;
+	st->paren = 0;
+	st->concurrently = 0;
+	st->add_value = 0;
+	st->prev_add = 0;
+}
 
 static int push_stmt(lexstate *st, size_t end)
 {
 	pgm_lex_result *r = st->r;
 	pgm_stmt *s;
+	int before12;
 	if (!st->in_stmt)
 		return 0;
 	if (r->count == st->cap) {
@@ -64,31 +312,22 @@ static int push_stmt(lexstate *st, size_t end)
 		st->cap = ncap;
 	}
 	s = &r->stmts[r->count++];
+	memset(s, 0, sizeof *s);
 	s->start = st->start;
 	s->end = end;
-	s->is_txctl = 0;
-	if (strcmp(st->w1, "BEGIN") == 0 || strcmp(st->w1, "COMMIT") == 0 ||
-	    strcmp(st->w1, "END") == 0 || strcmp(st->w1, "ABORT") == 0 ||
-	    (strcmp(st->w1, "START") == 0 && strcmp(st->w2, "TRANSACTION") == 0) ||
-	    (strcmp(st->w1, "ROLLBACK") == 0 && strcmp(st->w2, "TO") != 0) ||
-	    (strcmp(st->w1, "PREPARE") == 0 && strcmp(st->w2, "TRANSACTION") == 0))
+	if (wis(st, 0, "BEGIN") || wis(st, 0, "COMMIT") || wis(st, 0, "END") || wis(st, 0, "ABORT") ||
+	    (wis(st, 0, "START") && wis(st, 1, "TRANSACTION")) ||
+	    (wis(st, 0, "ROLLBACK") && !wis(st, 1, "TO") && !wis(st, 1, "PREPARED")) ||
+	    (wis(st, 0, "PREPARE") && wis(st, 1, "TRANSACTION")))
 		s->is_txctl = 1;
 	if (s->is_txctl)
 		r->has_txctl = 1;
-	st->in_stmt = 0;
-	st->nwords = 0;
-	st->w1[0] = st->w2[0] = st->w3[0] = '\0';
-	st->is_routine = 0;
-	st->depth = 0;
+	s->notx = notx_kind(st, &before12);
+	s->notx_before_12 = before12;
+	if (s->notx)
+		r->notx_count++;
+	reset_stmt(st);
 	return 0;
-}
-
-static void begin_token(lexstate *st, size_t at)
-{
-	if (!st->in_stmt) {
-		st->in_stmt = 1;
-		st->start = at;
-	}
 }
 
 static void note_word(lexstate *st, const char *w, size_t n)
@@ -100,14 +339,17 @@ static void note_word(lexstate *st, const char *w, size_t n)
 	for (i = 0; i < n; i++)
 		up[i] = (char)toupper((unsigned char)w[i]);
 	up[n] = '\0';
-	if (st->nwords == 0)
-		memcpy(st->w1, up, n + 1);
-	else if (st->nwords == 1)
-		memcpy(st->w2, up, n + 1);
-	else if (st->nwords == 2)
-		memcpy(st->w3, up, n + 1);
+	if (st->nwords < NWORDS)
+		memcpy(st->w[st->nwords], up, n + 1);
 	st->nwords++;
-	if (st->nwords <= 4 && strcmp(st->w1, "CREATE") == 0 &&
+	if (st->nwords <= 6 && strcmp(up, "CONCURRENTLY") == 0)
+		st->concurrently = 1;
+	if (st->paren == 0) {
+		if (st->prev_add && strcmp(up, "VALUE") == 0)
+			st->add_value = 1;
+		st->prev_add = strcmp(up, "ADD") == 0;
+	}
+	if (st->nwords <= 4 && wis(st, 0, "CREATE") &&
 	    (strcmp(up, "FUNCTION") == 0 || strcmp(up, "PROCEDURE") == 0))
 		st->is_routine = 1;
 	if (st->is_routine) {
@@ -118,177 +360,49 @@ static void note_word(lexstate *st, const char *w, size_t n)
 	}
 }
 
-static void lex_error(pgm_lex_result *r, size_t off, const char *msg)
-{
-	if (!r->error) {
-		r->error = 1;
-		r->error_offset = off;
-		r->error_message = msg;
-	}
-}
-
 int pgm_lex(pgm_lex_result *r, const char *sql, size_t len)
 {
 	lexstate st;
-	size_t i = 0;
+	size_t pos = 0;
+	pgm_token t;
 	int seen_stmt = 0;
 
 	memset(r, 0, sizeof *r);
 	memset(&st, 0, sizeof st);
 	st.r = r;
 
-	while (i < len) {
-		unsigned char c = (unsigned char)sql[i];
-
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-			i++;
-			continue;
+	while (pgm_token_next(&t, sql, len, &pos)) {
+		if (t.error && !r->error) {
+			r->error = 1;
+			r->error_offset = t.start;
+			r->error_message = t.error;
 		}
-		if (c == '-' && i + 1 < len && sql[i + 1] == '-') {
-			size_t s = i + 2;
-			while (i < len && sql[i] != '\n')
-				i++;
-			if (!seen_stmt && !st.in_stmt && is_notx_marker(sql + s, i - s))
+		switch (t.type) {
+		case PGM_TOK_LINE_COMMENT:
+			if (!seen_stmt && is_notx_marker(sql + t.start + 2, t.len - 2))
 				r->no_transaction = 1;
 			continue;
-		}
-		if (c == '/' && i + 1 < len && sql[i + 1] == '*') {
-			size_t s = i;
-			int depth = 1;
-			i += 2;
-			while (i < len && depth > 0) {
-				if (sql[i] == '/' && i + 1 < len && sql[i + 1] == '*') {
-					depth++;
-					i += 2;
-				} else if (sql[i] == '*' && i + 1 < len && sql[i + 1] == '/') {
-					depth--;
-					i += 2;
-				} else {
-					i++;
-				}
-			}
-			if (depth > 0)
-				lex_error(r, s, "unterminated /* comment");
+		case PGM_TOK_BLOCK_COMMENT:
+		case PGM_TOK_BACKSLASH:
 			continue;
-		}
-		if (c == ';') {
-			if (st.depth > 0) {
-				i++;
-				continue;
-			}
-			if (push_stmt(&st, i + 1) != 0)
+		case PGM_TOK_SEMI:
+			if (st.depth == 0 && push_stmt(&st, t.start + 1) != 0)
 				return -1;
-			i++;
 			continue;
+		default:
+			break;
 		}
-
-		begin_token(&st, i);
+		if (!st.in_stmt) {
+			st.in_stmt = 1;
+			st.start = t.start;
+		}
 		seen_stmt = 1;
-
-		if (c == '\'' || ((c == 'E' || c == 'e') && i + 1 < len && sql[i + 1] == '\'' &&
-		                  (i == 0 || !ident_char((unsigned char)sql[i - 1])))) {
-			int esc = c != '\'';
-			size_t s = i;
-			i += esc ? 2 : 1;
-			for (;;) {
-				if (i >= len) {
-					lex_error(r, s, "unterminated quoted string");
-					break;
-				}
-				if (esc && sql[i] == '\\' && i + 1 < len) {
-					i += 2;
-					continue;
-				}
-				if (sql[i] == '\'') {
-					if (i + 1 < len && sql[i + 1] == '\'') {
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
-				}
-				i++;
-			}
-			continue;
-		}
-		if (c == '"') {
-			size_t s = i++;
-			for (;;) {
-				if (i >= len) {
-					lex_error(r, s, "unterminated quoted identifier");
-					break;
-				}
-				if (sql[i] == '"') {
-					if (i + 1 < len && sql[i + 1] == '"') {
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
-				}
-				i++;
-			}
-			continue;
-		}
-		if (c == '$') {
-			/* $tag$ ... $tag$, or a positional parameter $1 */
-			size_t j = i + 1;
-			if (j < len && isdigit((unsigned char)sql[j])) {
-				while (j < len && isdigit((unsigned char)sql[j]))
-					j++;
-				i = j;
-				continue;
-			}
-			if (j < len && ident_start((unsigned char)sql[j])) {
-				while (j < len && sql[j] != '$' && ident_char((unsigned char)sql[j]))
-					j++;
-			}
-			if (j < len && sql[j] == '$') {
-				size_t taglen = j - i + 1;
-				const char *tag = sql + i;
-				size_t s = i;
-				i = j + 1;
-				for (;;) {
-					if (i + taglen > len) {
-						lex_error(r, s, "unterminated dollar-quoted string");
-						i = len;
-						break;
-					}
-					if (sql[i] == '$' && memcmp(sql + i, tag, taglen) == 0) {
-						i += taglen;
-						break;
-					}
-					i++;
-				}
-				continue;
-			}
-			i++;
-			continue;
-		}
-		if (c == '\\') {
-			lex_error(r, i, "psql meta-commands are not SQL");
-			while (i < len && sql[i] != '\n')
-				i++;
-			continue;
-		}
-		if (ident_start(c)) {
-			size_t s = i;
-			while (i < len && ident_char((unsigned char)sql[i]))
-				i++;
-			/* U&'...' and U&"..." */
-			note_word(&st, sql + s, i - s);
-			continue;
-		}
-		if (isdigit(c)) {
-			while (i < len && (isalnum((unsigned char)sql[i]) || sql[i] == '.' || sql[i] == '_'))
-				i++;
-			continue;
-		}
-		if (c == '(' || c == ')' || c == ',') {
-			i++;
-			continue;
-		}
-		i++;
+		if (t.type == PGM_TOK_WORD)
+			note_word(&st, sql + t.start, t.len);
+		else if (t.type == PGM_TOK_LPAREN)
+			st.paren++;
+		else if (t.type == PGM_TOK_RPAREN && st.paren > 0)
+			st.paren--;
 	}
 	if (st.in_stmt && push_stmt(&st, len) != 0)
 		return -1;

@@ -34,6 +34,7 @@ typedef struct step {
 	size_t len;
 	pgm_lex_result lex;
 	const char *display;
+	const char *auto_notx;  /* detected: why it runs outside a transaction */
 } step;
 
 void pgm_ctx_result(const pgm_ctx *ctx, int64_t *out_version, int *out_dirty, int *out_steps)
@@ -295,9 +296,13 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			markers++;
 			since = 0;
 		} else if (st == PGRES_FATAL_ERROR) {
-			const char *p = pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION);
-			rc = pgm_fail_result(ctx, res, "the migration failed");
-			errpos = p ? atol(p) : 0;
+			/* keep the first error: what follows it is only its consequence (after a
+			 * FATAL such as 57P01, libpq adds "server closed the connection unexpectedly") */
+			if (!failed) {
+				const char *p = pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+				rc = pgm_fail_result(ctx, res, "the migration failed");
+				errpos = p ? atol(p) : 0;
+			}
 			failed = 1;
 		} else if (st == PGRES_COPY_IN) {
 			pq->putCopyEnd(ctx->conn, "COPY FROM STDIN is not supported in migration files");
@@ -423,12 +428,21 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 dirty:
 	{
 		int stmt = ctx->err.statement;
-		char *prev = ctx->err.hint;
+		char *prev = ctx->err.hint, kept[64];
+		/* the version to record once the step is undone by hand, and once it is finished by hand */
+		long mi = find_version(ctx, s->m->pub.version);
+		long long undone = s->dir == PGM_UP ? (mi > 0 ? (long long)ctx->migs[mi - 1].pub.version : -1LL)
+		                                    : (long long)s->m->pub.version;
 		ctx->err.hint = NULL;
-		pgm_set_hint(ctx, "%s%s%s runs outside a transaction, so statements 1 to %d stayed applied and the database is marked dirty "
-			"at version %lld. Fix the cause, undo or finish the rest by hand, then `pgmigrate force %lld` "
-			"(or the version before it) and run again",
-			prev ? prev : "", prev ? "; " : "", s->display, stmt - 1, (long long)dirty_version, (long long)dirty_version);
+		if (stmt > 2)
+			snprintf(kept, sizeof kept, "statements 1 to %d stayed applied", stmt - 1);
+		else
+			snprintf(kept, sizeof kept, "%s", stmt == 2 ? "statement 1 stayed applied" : "no statement of it ran");
+		pgm_set_hint(ctx, "%s%s%s runs outside a transaction: it stopped at statement %d, %s, and the database is marked dirty "
+			"at version %lld. Fix the file, then either undo what ran by hand and `pgmigrate force %lld`, "
+			"or finish the rest by hand and `pgmigrate force %lld`; then run again",
+			prev ? prev : "", prev ? "; " : "", s->display, stmt, kept, (long long)dirty_version,
+			undone, (long long)s->after);
 		free(prev);
 	}
 	emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - t0, index, total);
@@ -456,6 +470,37 @@ static int check_body(pgm_ctx *ctx, step *s)
 		pgm_set_hint(ctx, "remove the BEGIN/COMMIT lines, or put `-- pgmigrate:no-transaction` at the top of the file "
 			"to run it statement by statement");
 		return rc;
+	}
+	if (!s->lex.no_transaction && s->lex.notx_count > 0) {
+		size_t i, notx = 0, first = s->lex.count, first_tx = s->lex.count;
+		for (i = 0; i < s->lex.count; i++) {
+			const pgm_stmt *st = &s->lex.stmts[i];
+			if (st->notx && (!st->notx_before_12 || ctx->server_version < 120000)) {
+				notx++;
+				if (first == s->lex.count)
+					first = i;
+			} else if (first_tx == s->lex.count) {
+				first_tx = i;
+			}
+		}
+		if (notx > 0 && notx == s->lex.count) {
+			/* nothing in it can run in a transaction: run it statement by statement */
+			s->lex.no_transaction = 1;
+			s->auto_notx = s->lex.stmts[first].notx;
+		} else if (notx > 0) {
+			int rc = pgm_fail(ctx, PGM_ESOURCE, "the migration mixes statements that need a transaction with %s, which cannot run inside one",
+				s->lex.stmts[first].notx);
+			int tl, tc;
+			pgm_text_position(s->body, s->len, s->lex.stmts[first_tx].start, &tl, &tc);
+			locate(ctx, s, s->lex.stmts[first].start, (int)first + 1);
+			pgm_set_detail(ctx, "statement %zu (line %d) is %s; statement %zu (line %d) and others are ordinary DDL/DML. "
+				"Run in one transaction, %s fails; run statement by statement, a failure would leave the others half applied",
+				first + 1, ctx->err.line, s->lex.stmts[first].notx, first_tx + 1, tl, s->lex.stmts[first].notx);
+			pgm_set_hint(ctx, "split the file: put the %s part in a migration of its own (pgmigrate runs such a file "
+				"outside a transaction by itself), or add `-- pgmigrate:no-transaction` at the top to run every statement on its own",
+				s->lex.stmts[first].notx);
+			return rc;
+		}
 	}
 	return 0;
 }
