@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Concurrency and interruptions: eight concurrent `up` runs apply each migration once;
+# kill -9, pg_terminate_backend and Ctrl-C (SIGINT) during a long migration leave the
+# previous version recorded clean, nothing of the interrupted migration, and no lock held.
+. "$(dirname "$0")/lib.sh"
+
+reset() {
+    q "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
+    rm -f migrations/*
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds; fail after SECONDS
+wait_until() {
+    local limit=$1 start
+    shift
+    start=$(now_ms)
+    until "$@"; do
+        [ $(($(now_ms) - start)) -lt $((limit * 1000)) ] || return 1
+        sleep 0.1
+    done
+}
+
+# the backend of a pgmigrate run that is inside pg_sleep, in this database
+sleeping_backend() {
+    q "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgmigrate'
+       AND wait_event = 'PgSleep' LIMIT 1"
+}
+has_sleeping_backend() { [ -n "$(sleeping_backend)" ]; }
+backend_gone() { [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE pid = $1")" = 0 ]; }
+advisory_locks() { q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()"; }
+
+# pgm_bg ARGS...: start pgmigrate in the background (pid in $BG); pgm_wait collects it like pgm
+pgm_bg() {
+    "$PGM_BIN" "$@" >"$WORK/.bg.out" 2>"$WORK/.bg.err" &
+    BG=$!
+}
+pgm_wait() {
+    set +e
+    wait "$BG" 2>/dev/null
+    RC=$?
+    set -e
+    OUT=$(cat "$WORK/.bg.out")
+    ERR=$(cat "$WORK/.bg.err")
+}
+
+# ---------------------------------------------------------------- eight concurrent `up` runs
+# applied_log has no unique constraint: a migration applied twice would show as a duplicate row
+mig 000001 applied_log "CREATE TABLE applied_log (version bigint, at timestamptz DEFAULT clock_timestamp());
+INSERT INTO applied_log (version) VALUES (1);"
+for v in $(seq 2 20); do
+    mig "$(printf '%06d' "$v")" "step_$v" "INSERT INTO applied_log (version) VALUES ($v);"
+done
+pids=()
+for i in $(seq 1 8); do
+    "$PGM_BIN" up --json --lock-timeout 30 >"$WORK/c$i.out" 2>"$WORK/c$i.err" &
+    pids+=($!)
+done
+total_steps=0
+for i in $(seq 1 8); do
+    set +e
+    wait "${pids[$((i - 1))]}"
+    RC=$?
+    set -e
+    OUT=$(cat "$WORK/c$i.out")
+    ERR=$(cat "$WORK/c$i.err")
+    expect_rc 0
+    expect_eq "$(jget summary version)" 20 "run $i: final version"
+    total_steps=$((total_steps + $(jget summary steps)))
+done
+expect_eq "$total_steps" 20 "migrations applied over all eight runs"
+expect_eq "$(q "SELECT count(*) || '|' || count(DISTINCT version) || '|' || min(version) || '|' || max(version) FROM applied_log")" "20|20|1|20" \
+    "applied_log rows|versions|min|max"
+expect_eq "$(q "SELECT count(*) FROM (SELECT version FROM applied_log GROUP BY version HAVING count(*) <> 1) d")" 0 \
+    "versions logged more than once"
+expect_eq "$(tracked)" "20|f" "tracking row"
+expect_eq "$(advisory_locks)" 0 "advisory locks left"
+
+# ---------------------------------------------------------------- kill -9 during a long migration
+reset
+mig 000001 t1 "CREATE TABLE t1 (id int);" "DROP TABLE t1;"
+mig 000002 slow "SELECT pg_sleep(30);
+CREATE TABLE t2 (id int);" "DROP TABLE t2;"
+pgm_bg up
+wait_until 10 has_sleeping_backend || fail "migration 2 never reached pg_sleep"
+orphan=$(sleeping_backend)
+kill -9 "$BG"
+pgm_wait
+expect_eq "$RC" 137 "exit status of the killed pgmigrate"
+# The server notices the dead client by itself (pgmigrate sets client_connection_check_interval)
+# and rolls migration 2 back; no pg_terminate_backend here. Without that the orphan would run
+# the rest of the batch for 30 s and commit migration 2.
+wait_until 10 backend_gone "$orphan" || fail "the orphan backend $orphan still runs 10 s after kill -9"
+expect_eq "$(tracked)" "1|f" "tracking row after kill -9"
+table_exists t1 || fail "t1 (migration 1) missing after kill -9"
+table_exists t2 && fail "t2 exists: migration 2 was committed after kill -9"
+expect_eq "$(advisory_locks)" 0 "advisory lock after kill -9"
+mig 000002 slow "SELECT pg_sleep(0.1);
+CREATE TABLE t2 (id int);" "DROP TABLE t2;"
+pgm up --lock-timeout 30
+expect_rc 0
+expect_contains "$OUT" "applied  000002_slow"
+expect_eq "$(tracked)" "2|f" "tracking row after the rerun"
+table_exists t2 || fail "t2 missing after the rerun"
+
+# ---------------------------------------------------------------- pg_terminate_backend during a long migration
+mig 000003 slow3 "CREATE TABLE t3 (id int);
+SELECT pg_sleep(30);" "DROP TABLE t3;"
+pgm_bg up
+wait_until 10 has_sleeping_backend || fail "migration 3 never reached pg_sleep"
+victim=$(q "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgmigrate'")
+expect_eq "$(q "SELECT pg_terminate_backend($victim)")" t "pg_terminate_backend"
+pgm_wait
+expect_rc 5
+expect_contains "$ERR" "terminating connection due to administrator command"
+expect_contains "$ERR" "000003_slow3.up.sql"
+expect_contains "$ERR" "rolled that migration back"
+expect_eq "$(tracked)" "2|f" "tracking row after pg_terminate_backend"
+table_exists t3 && fail "t3 exists after pg_terminate_backend"
+expect_eq "$(advisory_locks)" 0 "advisory lock after pg_terminate_backend"
+mig 000003 slow3 "CREATE TABLE t3 (id int);
+SELECT pg_sleep(0.1);" "DROP TABLE t3;"
+pgm up --lock-timeout 5
+expect_rc 0
+expect_eq "$(tracked)" "3|f" "tracking row after the rerun"
+table_exists t3 || fail "t3 missing after the rerun"
+
+# ---------------------------------------------------------------- Ctrl-C (SIGINT) during a long migration
+mig 000004 slow4 "CREATE TABLE t4 (id int);
+SELECT pg_sleep(30);
+INSERT INTO t4 VALUES (1);" "DROP TABLE t4;"
+pgm_bg up
+wait_until 10 has_sleeping_backend || fail "migration 4 never reached pg_sleep"
+t0=$(now_ms)
+kill -INT "$BG"
+pgm_wait
+elapsed=$(($(now_ms) - t0))
+expect_rc 130
+[ "$elapsed" -lt 2500 ] || fail "pgmigrate took ${elapsed} ms to stop after SIGINT"
+CHECKS=$((CHECKS + 1))
+expect_contains "$ERR" "interrupted"
+expect_contains "$ERR" "rolled back"
+expect_eq "$(tracked)" "3|f" "tracking row after SIGINT"
+table_exists t4 && fail "t4 exists after SIGINT"
+expect_eq "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgmigrate'")" 0 \
+    "pgmigrate sessions left after SIGINT"
+expect_eq "$(advisory_locks)" 0 "advisory lock after SIGINT"
+mig 000004 slow4 "CREATE TABLE t4 (id int);
+SELECT pg_sleep(0.1);
+INSERT INTO t4 VALUES (1);" "DROP TABLE t4;"
+pgm up --lock-timeout 2
+expect_rc 0
+expect_eq "$(tracked)" "4|f" "tracking row after the rerun"
+expect_eq "$(q "SELECT count(*) FROM t4")" 1 "t4 rows after the rerun"
