@@ -47,7 +47,8 @@ typedef enum {
 	PGM_ENOTFOUND = -13,   /**< a requested version does not exist */
 	PGM_EEXISTS = -14,     /**< a file to create already exists */
 	PGM_ECONFIG = -15,     /**< the configuration is invalid (.env, URL) */
-	PGM_EACCESS = -16      /**< the operating system denied access */
+	PGM_EACCESS = -16,     /**< the operating system denied access */
+	PGM_EINTEGRITY = -17   /**< an applied migration changed, or one was skipped */
 } pgm_errcode;
 
 /** Where a configuration value came from (doctor and `env` print it). */
@@ -82,6 +83,9 @@ typedef struct pgm_options {
 	double lock_timeout;       /**< seconds; < 0 means default (15) */
 	const char *application_name; /**< default "pgmigrate" */
 	const char *pg_bin;        /**< --pg-bin: folder of psql / libpq */
+	int dry_run;               /**< rehearse in a transaction that is rolled back */
+	int allow_modified;        /**< go up although an applied file changed */
+	int allow_out_of_order;    /**< apply older, never-applied files */
 } pgm_options;
 
 typedef struct pgm_ctx pgm_ctx;
@@ -103,7 +107,8 @@ typedef enum {
 	PGM_EV_PLAN,           /**< total steps about to run */
 	PGM_EV_STEP_DONE,      /**< migration, direction, duration_ms */
 	PGM_EV_STEP_FAILED,    /**< migration, direction; error on ctx */
-	PGM_EV_INFO            /**< message */
+	PGM_EV_INFO,           /**< message */
+	PGM_EV_STEP_SKIPPED    /**< migration not run (dry run of a no-transaction file) */
 } pgm_event_type;
 
 typedef struct pgm_event {
@@ -130,7 +135,9 @@ typedef enum {
 	PGM_ST_APPLIED = 1,
 	PGM_ST_PENDING,
 	PGM_ST_DIRTY,          /**< the current version, marked dirty */
-	PGM_ST_MISSING         /**< tracked as current, but no file */
+	PGM_ST_MISSING,        /**< applied (tracked or in the history), but no file */
+	PGM_ST_MODIFIED,       /**< applied, and the file changed since */
+	PGM_ST_OUT_OF_ORDER    /**< older than the current version, never applied */
 } pgm_state;
 
 typedef struct pgm_status_row {
@@ -139,6 +146,9 @@ typedef struct pgm_status_row {
 	pgm_state state;
 	const char *up_file;
 	const char *down_file;
+	const char *applied_at;  /**< from the history, or NULL */
+	const char *detail;      /**< dirty: the error that stopped it, or NULL */
+	int failed_statement;    /**< dirty: the statement it stopped at, or 0 */
 } pgm_status_row;
 
 typedef struct pgm_status {
@@ -283,6 +293,55 @@ int pgm_service_start(pgm_ctx *ctx, const char *name);
 /** One configuration value and where it came from (for `env`/doctor). */
 const char *pgm_ctx_env_file(const pgm_ctx *ctx);
 const char *pgm_ctx_table(const pgm_ctx *ctx);
+
+/* ---- lint: static checks of the migration files (docs/lint.md) ---- */
+
+/** One lint rule: id "PGM001"..., severity "error" or "warning". */
+typedef struct pgm_lint_rule {
+	const char *id;
+	const char *severity;
+	const char *name;      /**< short slug, e.g. "if-not-exists" */
+	const char *summary;   /**< one line: what the rule checks */
+} pgm_lint_rule;
+
+/** The rules, in id order (static, never freed). */
+const pgm_lint_rule *pgm_lint_rules(size_t *out_count);
+
+/** One problem found by pgm_lint. */
+typedef struct pgm_finding {
+	const char *rule;      /**< "PGM001"... (static) */
+	const char *severity;  /**< "error" or "warning" (static) */
+	char *file;            /**< display path of the migration file */
+	int line;              /**< 1-based */
+	int column;            /**< 1-based, in characters */
+	int64_t version;       /**< the migration's version */
+	char *message;         /**< what is wrong and why, lower case, no period */
+	char *fix;             /**< what to write instead */
+	char *source_line;     /**< the text of `line` without newline, or NULL */
+} pgm_finding;
+
+typedef struct pgm_lint_result {
+	pgm_finding *findings; /**< sorted by migration, file, position */
+	size_t count;
+	size_t errors;         /**< findings of severity "error" */
+	size_t warnings;
+	size_t files;          /**< files checked */
+	size_t migrations;
+} pgm_lint_result;
+
+/**
+ * Check every migration file of the folder without a database (loads the
+ * folder with pgm_load when it is not loaded yet). Rules can be switched
+ * off with `disabled` and in the files with `-- pgmigrate:ignore ID` and
+ * `-- pgmigrate:ignore-file ID` comments.
+ * @param[out] out the findings, free with pgm_lint_result_free
+ * @param disabled NULL-terminated list of rule ids or names to skip (each
+ *        string may hold several, separated by commas); NULL for none
+ * @return 0 (also when there are findings), PGM_EUSAGE for an unknown rule
+ *         id, or the errors of pgm_load and of reading the files
+ */
+int pgm_lint(pgm_lint_result **out, pgm_ctx *ctx, const char *const *disabled);
+void pgm_lint_result_free(pgm_lint_result *r);
 
 /* ---- pure helpers, exposed for the CLI and for tests ---- */
 

@@ -37,7 +37,12 @@ static void summary(cli *c, double ms)
 			fputs(",\"version\":null", stdout);
 		else
 			json_kv_int(stdout, "version", v, 1);
-		fprintf(stdout, ",\"dirty\":%s,\"duration_ms\":%.3f}\n", dirty ? "true" : "false", ms);
+		fprintf(stdout, ",\"dirty\":%s,\"dry_run\":%s,\"duration_ms\":%.3f}\n", dirty ? "true" : "false",
+			c->opts.dry_run ? "true" : "false", ms);
+		return;
+	}
+	if (c->opts.dry_run) {
+		printf("dry run: %d migration%s rehearsed and rolled back; the database is unchanged\n", steps, steps == 1 ? "" : "s");
 		return;
 	}
 	if (strcmp(c->command, "force") == 0) {

@@ -13,6 +13,8 @@ static const char *state_name(pgm_state s)
 	case PGM_ST_PENDING: return "pending";
 	case PGM_ST_DIRTY: return "dirty";
 	case PGM_ST_MISSING: return "missing";
+	case PGM_ST_MODIFIED: return "modified";
+	case PGM_ST_OUT_OF_ORDER: return "out_of_order";
 	}
 	return "?";
 }
@@ -53,6 +55,10 @@ int cmd_status(cli *c)
 			json_kv_str(f, "state", state_name(r->state), 1);
 			json_kv_str(f, "up_file", r->up_file, 1);
 			json_kv_str(f, "down_file", r->down_file, 1);
+			json_kv_str(f, "applied_at", r->applied_at, 1);
+			if (r->failed_statement > 0)
+				json_kv_int(f, "failed_statement", r->failed_statement, 1);
+			json_kv_str(f, "detail", r->detail, 1);
 			fputc('}', f);
 		}
 		fputs("]}\n", f);
@@ -63,7 +69,7 @@ int cmd_status(cli *c)
 	printf("database: %s\n", st->target ? st->target : "?");
 	printf("table:    %s%s\n", st->table ? st->table : "?", st->table_exists ? "" : " (not created yet)");
 	if (st->version < 0)
-		printf("version:  none applied\n");
+		printf("version:  none applied%s\n", st->dirty ? " (dirty: reverting the first migration failed part-way)" : "");
 	else
 		printf("version:  %lld%s\n", (long long)st->version, st->dirty ? " (dirty)" : "");
 	printf("\n");
@@ -87,7 +93,11 @@ int cmd_status(cli *c)
 		printf("  %s%-8s%s %s  %s%s\n", color(c, col), state_name(r->state), color(c, "\033[0m"),
 			vbuf, r->name ? r->name : "",
 			r->state == PGM_ST_MISSING ? "(no file with this version: wrong folder or branch?)" :
+			r->state == PGM_ST_MODIFIED ? "  (the file changed after it was applied)" :
+			r->state == PGM_ST_OUT_OF_ORDER ? "  (older than the current version and never applied: up --allow-out-of-order)" :
 			(r->down_file ? "" : "  (no down migration)"));
+		if (r->state == PGM_ST_DIRTY && r->failed_statement > 0)
+			printf("           stopped at statement %d: %s\n", r->failed_statement, r->detail ? r->detail : "");
 		}
 	}
 	printf("\n%zu migration%s, %zu pending\n", st->count, st->count == 1 ? "" : "s", pending);
@@ -112,7 +122,7 @@ int cmd_version(cli *c)
 			json_kv_int(stdout, "version", v, 1);
 		printf(",\"dirty\":%s}\n", dirty ? "true" : "false");
 	} else if (v < 0) {
-		printf("none (no migration applied)\n");
+		printf("none (no migration applied)%s\n", dirty ? " (dirty)" : "");
 	} else {
 		printf("%lld%s\n", (long long)v, dirty ? " (dirty)" : "");
 	}

@@ -39,12 +39,16 @@ static const char usage[] =
 "  --env-file FILE    read FILE instead of ./.env\n"
 "  --lock-timeout S   seconds to wait for the migration lock (default 15)\n"
 "  --pg-bin DIR       folder of psql (default: $PGMIGRATE_PG_BIN, then search)\n"
+"  --dry-run          up/down/goto: rehearse in one transaction, then roll back\n"
+"  --allow-modified   up: go on although an applied migration's file changed\n"
+"  --allow-out-of-order  up: apply older files that were never applied\n"
 "  --json             machine-readable output, one JSON object per line\n"
 "  --no-color         no colours (also: NO_COLOR set in the environment)\n"
 "  --version          print pgmigrate's version\n"
 "\n"
 "Exit codes: 0 ok, 1 error, 2 usage, 3 dirty database, 4 lock timeout,\n"
-"5 connection failed, 6 invalid migration files, 130 interrupted.\n";
+"5 connection failed, 6 invalid migration files, 7 integrity (an applied\n"
+"migration changed, or an older one was never applied), 130 interrupted.\n";
 
 int cmd_help(cli *c)
 {
@@ -142,6 +146,9 @@ int pgm_cli_main(int argc, char **argv)
 		if (strcmp(a, "--json") == 0) { c.json = 1; continue; }
 		if (strcmp(a, "--no-color") == 0) { no_color = 1; continue; }
 		if (strcmp(a, "--all") == 0) { c.all = 1; continue; }
+		if (strcmp(a, "--dry-run") == 0) { c.opts.dry_run = 1; continue; }
+		if (strcmp(a, "--allow-modified") == 0) { c.opts.allow_modified = 1; continue; }
+		if (strcmp(a, "--allow-out-of-order") == 0) { c.opts.allow_out_of_order = 1; continue; }
 		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) { c.verbose = 1; continue; }
 		/* options with a value: --opt VALUE or --opt=VALUE */
 		nlen = strcspn(a, "=");

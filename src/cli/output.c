@@ -86,6 +86,7 @@ int cli_exit_code(int rc)
 	case PGM_ESOURCE:
 	case PGM_ENODOWN:
 	case PGM_ENOFILE: return EXIT_FILES;
+	case PGM_EINTEGRITY: return EXIT_INTEGRITY;
 	case PGM_ECANCELED: return EXIT_INTERRUPTED;
 	default: return EXIT_ERROR;
 	}
@@ -109,6 +110,7 @@ static const char *code_name(int rc)
 	case PGM_EEXISTS: return "exists";
 	case PGM_ECONFIG: return "config";
 	case PGM_EACCESS: return "access_denied";
+	case PGM_EINTEGRITY: return "integrity";
 	default: return "error";
 	}
 }
@@ -286,9 +288,11 @@ void cli_event(const pgm_event *ev, void *payload)
 			break;
 		case PGM_EV_STEP_DONE:
 		case PGM_EV_STEP_FAILED:
+		case PGM_EV_STEP_SKIPPED:
 			fputc('{', f);
 			json_kv_str(f, "event", ev->type == PGM_EV_STEP_DONE
-				? (ev->direction == PGM_UP ? "applied" : "reverted") : "failed", 0);
+				? (ev->direction == PGM_UP ? "applied" : "reverted")
+				: ev->type == PGM_EV_STEP_SKIPPED ? "skipped" : "failed", 0);
 			json_kv_int(f, "version", ev->migration->version, 1);
 			json_kv_str(f, "name", ev->migration->name, 1);
 			json_kv_str(f, "direction", ev->direction == PGM_UP ? "up" : "down", 1);
@@ -334,6 +338,11 @@ void cli_event(const pgm_event *ev, void *payload)
 		fflush(stdout);
 		if (c->progress && ev->index < ev->total)
 			draw_bar(c, ev->index, ev->total);
+		break;
+	case PGM_EV_STEP_SKIPPED:
+		cli_clear_bar(c);
+		stem(name, sizeof name, ev->file, ev->migration);
+		fprintf(stdout, "%sskipped%s  %s (runs outside a transaction: not rehearsed)\n", color(c, YELLOW), color(c, RESET), name);
 		break;
 	case PGM_EV_STEP_FAILED:
 		cli_clear_bar(c);

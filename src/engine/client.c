@@ -13,6 +13,7 @@
 
 extern const char *const pgm__pgvars[][2];
 const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin);
+char *pgm__scrub_conninfo(const char *text, const char *ci);
 
 typedef struct {
 	pgm_pg_places *p;
@@ -183,7 +184,9 @@ int pgm_client_env(char ***out, pgm_ctx *ctx)
 			pgm_strv_free(v);
 			pgm_fail(ctx, PGM_ECONFIG, "the connection string is invalid");
 			if (err) {
-				pgm_set_detail(ctx, "%s", err);
+				char *clean = pgm__scrub_conninfo(err, ctx->url);
+				pgm_set_detail(ctx, "%s", clean ? clean : "");
+				free(clean);
 				ctx->pq->freemem(err);
 			}
 			return PGM_ECONFIG;

@@ -159,6 +159,10 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 
 	ctx->application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
 	ctx->pg_bin = pgm_strdup(opts->pg_bin);
+	ctx->dry_run = opts->dry_run;
+	ctx->allow_modified = opts->allow_modified;
+	ctx->allow_out_of_order = opts->allow_out_of_order;
+	ctx->os_user = pgm_os_user_host();
 	ctx->table_display = pgm_strdup(opts->table ? opts->table : (v = lookup(ctx, "PGMIGRATE_TABLE", NULL)) ? v : "schema_migrations");
 	if (!ctx->path || !ctx->table_name || !ctx->application_name)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
@@ -171,6 +175,8 @@ void pgm_ctx_free(pgm_ctx *ctx)
 		return;
 	pgm_db_disconnect(ctx);
 	pgm__source_free(ctx);
+	pgm__hist_free(ctx);
+	free(ctx->os_user);
 	pgm_error_clear(ctx);
 	pgm_dotenv_free(&ctx->dotenv);
 	free(ctx->url);

@@ -16,6 +16,7 @@
 
 extern const char *const pgm__pgvars[][2];
 const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin);
+char *pgm__scrub_conninfo(const char *text, const char *ci);
 
 static void quiet_notices(void *arg, const char *message)
 {
@@ -34,6 +35,12 @@ static int connect_failed(pgm_ctx *ctx)
 	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
 		n--;
 	msg = pgm_strndup(m, n);
+	if (msg && ctx->url) {
+		/* libpq may quote the connection string, password included */
+		char *clean = pgm__scrub_conninfo(msg, ctx->url);
+		free(msg);
+		msg = clean;
+	}
 	pgm_fail(ctx, PGM_ECONNECT, "could not connect to the database");
 	pgm_set_detail(ctx, "%s (target: %s)", msg ? msg : "", target ? target : "?");
 	if (msg && (strstr(msg, "Connection refused") || strstr(msg, "connection refused") ||
@@ -117,8 +124,9 @@ void pgm_db_disconnect(pgm_ctx *ctx)
 	ctx->locked = 0;
 	free(ctx->schema);
 	free(ctx->qtable);
+	free(ctx->qhistory);
 	free(ctx->database);
-	ctx->schema = ctx->qtable = ctx->database = NULL;
+	ctx->schema = ctx->qtable = ctx->qhistory = ctx->database = NULL;
 }
 
 static int ok_result(pgm_ctx *ctx, PGresult *res, ExecStatusType want, const char *what)
@@ -152,32 +160,44 @@ static char *quote_qualified(pgm_ctx *ctx, const char *schema, const char *table
 static int session_info(pgm_ctx *ctx, int *out_exists)
 {
 	const pgm_pq_api *pq = ctx->pq;
-	const char *params[2];
-	PGresult *res;
+	PGresult *res = NULL;
+	char *lschema, *ltable, *lhist, *sql, *hname;
 	int rc;
 
 	if (ctx->schema) {
 		*out_exists = ctx->table_exists;
 		return 0;
 	}
-	/* let the server notice a vanished client (kill -9, lost network) within a
-	 * second even while a statement runs: it then rolls the migration back and
-	 * frees the lock, instead of finishing the batch for nobody and committing
-	 * it. PostgreSQL 14+; where the server's OS lacks support the SET fails,
-	 * harmlessly (outside a transaction). */
-	if (pq->serverVersion(ctx->conn) >= 140000)
-		pq->clear(pq->exec(ctx->conn, "SET client_connection_check_interval = 1000"));
-	params[0] = ctx->table_schema;
-	params[1] = ctx->table_name;
-	res = pq->execParams(ctx->conn,
+	hname = pgm_aprintf("%s_history", ctx->table_name);
+	lschema = ctx->table_schema ? pgm_db_literal(ctx, ctx->table_schema) : pgm_strdup("NULL");
+	ltable = pgm_db_literal(ctx, ctx->table_name);
+	lhist = hname ? pgm_db_literal(ctx, hname) : NULL;
+	free(hname);
+	/* Also: let the server notice a vanished client (kill -9, lost network)
+	 * within a second even while a statement runs, so it rolls the migration
+	 * back and frees the lock instead of finishing the batch for nobody
+	 * (client_connection_check_interval, PostgreSQL 14+; refused where the
+	 * server's OS lacks support: the DO block swallows that). One round trip. */
+	sql = (lschema && ltable && lhist) ? pgm_aprintf(
+		"DO $pgm$BEGIN PERFORM pg_catalog.set_config('client_connection_check_interval', '1000', false); "
+		"EXCEPTION WHEN OTHERS THEN NULL; END$pgm$;\n"
 		"SELECT s.schema, pg_catalog.current_database(), "
 		"pg_catalog.current_setting('server_version_num')::int, "
 		"pg_catalog.current_setting('synchronous_commit'), "
-		"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident($2)) IS NOT NULL "
-		"FROM (SELECT coalesce($1, pg_catalog.current_schema()) AS schema) s",
-		2, NULL, params, NULL, NULL, 0);
-	if ((rc = ok_result(ctx, res, PGRES_TUPLES_OK, "could not read the session information")) != 0)
+		"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL, "
+		"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL "
+		"FROM (SELECT coalesce(%s, pg_catalog.current_schema()) AS schema) s", ltable, lhist, lschema) : NULL;
+	free(lschema);
+	free(ltable);
+	free(lhist);
+	if (!sql)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	rc = pgm_db_exec_multi(ctx, sql, &res, 1);
+	free(sql);
+	if (rc != 0)
 		return rc;
+	if (!res || pq->ntuples(res) != 1)
+		return pgm_fail(ctx, PGM_ERROR, "could not read the session information");
 	if (pq->getisnull(res, 0, 0)) {
 		pq->clear(res);
 		pgm_fail(ctx, PGM_ERROR, "no schema has been selected to create the tracking table in");
@@ -190,9 +210,13 @@ static int session_info(pgm_ctx *ctx, int *out_exists)
 	ctx->server_version = atoi(pq->getvalue(res, 0, 2));
 	ctx->sync_commit_off = strcmp(pq->getvalue(res, 0, 3), "off") == 0;
 	*out_exists = ctx->table_exists = strcmp(pq->getvalue(res, 0, 4), "t") == 0;
+	ctx->history_exists = strcmp(pq->getvalue(res, 0, 5), "t") == 0;
 	pq->clear(res);
 	ctx->qtable = quote_qualified(ctx, ctx->schema, ctx->table_name);
-	if (!ctx->schema || !ctx->database || !ctx->qtable)
+	hname = pgm_aprintf("%s_history", ctx->table_name);
+	ctx->qhistory = hname ? quote_qualified(ctx, ctx->schema, hname) : NULL;
+	free(hname);
+	if (!ctx->schema || !ctx->database || !ctx->qtable || !ctx->qhistory)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	return 0;
 }
@@ -209,11 +233,115 @@ static int parse_state(pgm_ctx *ctx, PGresult *res, int64_t *out_version, int *o
 	return 0;
 }
 
+char *pgm_db_literal(pgm_ctx *ctx, const char *s)
+{
+	char *e = ctx->pq->escapeLiteral(ctx->conn, s, strlen(s));
+	char *r = e ? pgm_strdup(e) : NULL;
+	if (e)
+		ctx->pq->freemem(e);
+	return r;
+}
+
+int pgm_db_exec_multi(pgm_ctx *ctx, const char *sql, PGresult **out, int nout)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	PGresult *res;
+	int n = 0, rc = 0, i;
+
+	for (i = 0; i < nout; i++)
+		out[i] = NULL;
+	if (!pq->sendQuery(ctx->conn, sql))
+		return pgm_fail_result(ctx, NULL, "could not send a query");
+	while ((res = pq->getResult(ctx->conn)) != NULL) {
+		ExecStatusType st = pq->resultStatus(res);
+		if (st == PGRES_FATAL_ERROR) {
+			if (rc == 0)
+				rc = pgm_fail_result(ctx, res, "a query failed");
+			pq->clear(res);
+		} else if (st == PGRES_TUPLES_OK && n < nout && rc == 0) {
+			out[n++] = res;
+		} else {
+			pq->clear(res);
+		}
+	}
+	if (rc != 0) {
+		for (i = 0; i < n; i++) {
+			pq->clear(out[i]);
+			out[i] = NULL;
+		}
+	}
+	return rc;
+}
+
+static int cmp_hist(const void *a, const void *b)
+{
+	const pgm_hist *x = a, *y = b;
+	return x->version < y->version ? -1 : x->version > y->version;
+}
+
+const pgm_hist *pgm_db_hist(const pgm_ctx *ctx, int64_t version)
+{
+	size_t lo = 0, hi = ctx->nhist;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ctx->hist[mid].version < version)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ctx->nhist && ctx->hist[lo].version == version ? &ctx->hist[lo] : NULL;
+}
+
+void pgm__hist_free(pgm_ctx *ctx)
+{
+	size_t i;
+	for (i = 0; i < ctx->nhist; i++) {
+		free(ctx->hist[i].name);
+		free(ctx->hist[i].error);
+		free(ctx->hist[i].at);
+	}
+	free(ctx->hist);
+	ctx->hist = NULL;
+	ctx->nhist = 0;
+}
+
+static int load_hist(pgm_ctx *ctx, PGresult *res)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	int i, n = pq->ntuples(res);
+	pgm__hist_free(ctx);
+	if (n == 0)
+		return 0;
+	if (!(ctx->hist = calloc((size_t)n, sizeof *ctx->hist)))
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		pgm_hist *h = &ctx->hist[i];
+		h->version = strtoll(pq->getvalue(res, i, 0), NULL, 10);
+		h->name = pgm_strdup(pq->getvalue(res, i, 1));
+		snprintf(h->direction, sizeof h->direction, "%s", pq->getvalue(res, i, 2));
+		snprintf(h->outcome, sizeof h->outcome, "%s", pq->getvalue(res, i, 3));
+		snprintf(h->checksum, sizeof h->checksum, "%s", pq->getvalue(res, i, 4));
+		h->checksum_adopted = strcmp(pq->getvalue(res, i, 5), "t") == 0;
+		h->failed_statement = atoi(pq->getvalue(res, i, 6));
+		if (!pq->getisnull(res, i, 7))
+			h->error = pgm_strdup(pq->getvalue(res, i, 7));
+		h->at = pgm_strdup(pq->getvalue(res, i, 8));
+	}
+	ctx->nhist = (size_t)n;
+	qsort(ctx->hist, ctx->nhist, sizeof *ctx->hist, cmp_hist);
+	return 0;
+}
+
+/*
+ * The tracking row and the latest history row of every version, in one
+ * round trip; with `create`, both tables are created when missing (the
+ * history beside golang-migrate's table, which stays as it is).
+ */
 int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_version, int *out_dirty)
 {
-	int exists = 0, rc;
-	PGresult *res;
-	char *sql;
+	int exists = 0, rc, with_hist;
+	PGresult *res[2];
+	pgm_buf b = PGM_BUF_INIT;
 
 	*out_version = -1;
 	*out_dirty = 0;
@@ -224,24 +352,65 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 	if (exists == 0 && !create) {
 		if (out_exists)
 			*out_exists = 0;
+		pgm__hist_free(ctx);
 		return 0;
 	}
 	if (exists == 0)
-		sql = pgm_aprintf("CREATE TABLE IF NOT EXISTS %s (version bigint not null primary key, dirty boolean not null); "
-			"SELECT version, dirty FROM %s LIMIT 1", ctx->qtable, ctx->qtable);
-	else
-		sql = pgm_aprintf("SELECT version, dirty FROM %s LIMIT 1", ctx->qtable);
-	if (!sql)
+		pgm_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (version bigint not null primary key, dirty boolean not null);\n",
+			ctx->qtable);
+	if (create && !ctx->history_exists) {
+		pgm_buf_printf(&b,
+			"CREATE TABLE IF NOT EXISTS %s (\n"
+			"  id bigserial primary key,\n"
+			"  version bigint not null,\n"
+			"  name text not null,\n"
+			"  direction text not null,\n"
+			"  outcome text not null,\n"
+			"  checksum text,\n"
+			"  checksum_adopted boolean not null default false,\n"
+			"  started_at timestamptz not null default pg_catalog.clock_timestamp(),\n"
+			"  duration_ms double precision,\n"
+			"  db_user text not null default current_user,\n"
+			"  os_user text,\n"
+			"  pgmigrate_version text not null,\n"
+			"  failed_statement integer,\n"
+			"  error text);\n"
+			"COMMENT ON TABLE %s IS 'pgmigrate: every migration applied, reverted or forced, with checksums; %s beside it is golang-migrate''s table';\n",
+			ctx->qhistory, ctx->qhistory, ctx->table_name);
+		ctx->history_created = 1;
+		ctx->history_exists = 1;
+	}
+	pgm_buf_printf(&b, "SELECT version, dirty FROM %s LIMIT 1;\n", ctx->qtable);
+	with_hist = ctx->history_exists;
+	if (with_hist)
+		pgm_buf_printf(&b, "SELECT DISTINCT ON (version) version, name, direction, outcome, coalesce(checksum, ''), "
+			"checksum_adopted, coalesce(failed_statement, 0), error, "
+			"pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ') "
+			"FROM %s ORDER BY version, id DESC", ctx->qhistory);
+	if (b.failed)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	res = ctx->pq->exec(ctx->conn, sql);
-	free(sql);
-	if ((rc = ok_result(ctx, res, PGRES_TUPLES_OK, "could not read the tracking table")) != 0) {
-		if (ctx->err.message && strcmp(ctx->err.sqlstate, "42501") == 0)
-			pgm_set_hint(ctx, "the user needs CREATE on schema \"%s\" (and SELECT/INSERT/DELETE on the tracking table)", ctx->schema);
+	rc = pgm_db_exec_multi(ctx, b.ptr, res, 2);
+	pgm_buf_free(&b);
+	if (rc != 0) {
+		if (strcmp(ctx->err.sqlstate, "42501") == 0)
+			pgm_set_hint(ctx, "the user needs CREATE on schema \"%s\" (and SELECT/INSERT/DELETE on the tracking tables)", ctx->schema);
 		return rc;
 	}
-	parse_state(ctx, res, out_version, out_dirty);
-	ctx->pq->clear(res);
+	if (!res[0] || (with_hist && !res[1])) {
+		if (res[0])
+			ctx->pq->clear(res[0]);
+		return pgm_fail(ctx, PGM_ERROR, "could not read the tracking table");
+	}
+	parse_state(ctx, res[0], out_version, out_dirty);
+	ctx->pq->clear(res[0]);
+	if (with_hist) {
+		rc = load_hist(ctx, res[1]);
+		ctx->pq->clear(res[1]);
+		if (rc != 0)
+			return rc;
+	} else {
+		pgm__hist_free(ctx);
+	}
 	ctx->table_exists = 1;
 	if (out_exists)
 		*out_exists = 1;
@@ -351,18 +520,19 @@ int pgm_db_lock(pgm_ctx *ctx)
 	return 0;
 }
 
-int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty)
+int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *extra_sql)
 {
 	PGresult *res;
 	char *sql;
 	int rc;
 
-	/* golang-migrate's SetVersion: a row only for a real version, or a dirty nil */
+	/* golang-migrate's SetVersion: a row only for a real version, or a dirty nil;
+	 * extra_sql (history) rides in the same transaction */
 	if (version >= 0 || dirty)
-		sql = pgm_aprintf("BEGIN; DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); COMMIT",
-			ctx->qtable, ctx->qtable, (long long)version, dirty ? "true" : "false");
+		sql = pgm_aprintf("BEGIN; DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); %s COMMIT",
+			ctx->qtable, ctx->qtable, (long long)version, dirty ? "true" : "false", extra_sql ? extra_sql : "");
 	else
-		sql = pgm_aprintf("BEGIN; DELETE FROM %s; COMMIT", ctx->qtable);
+		sql = pgm_aprintf("BEGIN; DELETE FROM %s; %s COMMIT", ctx->qtable, extra_sql ? extra_sql : "");
 	if (!sql)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	res = ctx->pq->exec(ctx->conn, sql);

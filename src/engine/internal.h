@@ -64,6 +64,20 @@ int pgm_dotenv_parse(pgm_dotenv *out, const char *text, size_t len,
 const char *pgm_dotenv_get(const pgm_dotenv *env, const char *key);
 void pgm_dotenv_free(pgm_dotenv *env);
 
+/* ---- SHA-256 and migration checksums (sha256.c) ---- */
+typedef struct pgm_sha256 {
+	uint32_t h[8];
+	uint64_t total;
+	unsigned char buf[64];
+	size_t fill;
+} pgm_sha256;
+
+void pgm_sha256_init(pgm_sha256 *s);
+void pgm_sha256_update(pgm_sha256 *s, const void *data, size_t n);
+void pgm_sha256_hex(pgm_sha256 *s, char out[65]);
+/* SHA-256 of a migration body, BOM removed and CRLF normalised to LF */
+void pgm_checksum(const char *body, size_t len, char out[65]);
+
 /* ---- lexer ---- */
 typedef enum {
 	PGM_TOK_EOF = 0,
@@ -165,6 +179,15 @@ struct pgm_ctx {
 	int server_version;
 	int sync_commit_off;   /* the session default is off/local */
 	int table_exists;      /* from the first round trip */
+	int history_exists;
+	int history_created;   /* created by this run: adopt what is applied */
+	char *qhistory;        /* quoted "schema"."table_history" */
+	struct pgm_hist *hist; /* latest history row per version, sorted */
+	size_t nhist;
+	char *os_user;         /* user@host for the history */
+	int dry_run;
+	int allow_modified;
+	int allow_out_of_order;
 	int locked;
 
 	/* outcome of the last command */
@@ -172,6 +195,19 @@ struct pgm_ctx {
 	int cur_dirty;
 	int steps_done;
 };
+
+/* the latest history row of one version */
+typedef struct pgm_hist {
+	int64_t version;
+	char *name;
+	char direction[8];     /* up, down, force, adopt */
+	char outcome[10];      /* applied, reverted, failed, forced, adopted */
+	char checksum[65];     /* "" when unknown */
+	int checksum_adopted;  /* taken from the file when adopted, not when applied */
+	int failed_statement;
+	char *error;
+	char *at;              /* when, as text */
+} pgm_hist;
 
 /* error helpers (error.c) */
 void pgm_error_clear(pgm_ctx *ctx);
@@ -192,7 +228,30 @@ int pgm_db_connect(pgm_ctx *ctx);
 void pgm_db_disconnect(pgm_ctx *ctx);
 int pgm_db_lock(pgm_ctx *ctx);
 int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_version, int *out_dirty);
-int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty);
+int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *extra_sql);
+/* a literal for SQL text, escaped by libpq; caller frees with free() */
+char *pgm_db_literal(pgm_ctx *ctx, const char *s);
+/* the history lookup for a version, or NULL */
+const pgm_hist *pgm_db_hist(const pgm_ctx *ctx, int64_t version);
+/* run a multi-statement message, keeping the last result of each SELECT in order;
+ * returns 0, or the error of the first failing statement */
+int pgm_db_exec_multi(pgm_ctx *ctx, const char *sql, PGresult **out, int nout);
+void pgm__hist_free(pgm_ctx *ctx);
+
+/* ---- linter (lint.c): the checks over texts in memory, for pgm_lint and the tests ---- */
+typedef struct pgm__lint_input {
+	int64_t version;
+	const char *up_file;   /* display path */
+	const char *up;
+	size_t up_len;
+	const char *down_file; /* NULL: there is no down migration */
+	const char *down;
+	size_t down_len;
+} pgm__lint_input;
+
+/* 0, PGM_ENOMEM, or PGM_EUSAGE with the unknown rule in *out_bad (caller frees) */
+int pgm__lint_run(pgm_lint_result **out, const pgm__lint_input *in, size_t n,
+	const char *const *disabled, char **out_bad);
 
 /* read a migration body: BOM stripped; caller frees */
 int pgm_read_body(pgm_ctx *ctx, const char *path, const char *display, char **out, size_t *out_len);

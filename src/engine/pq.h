@@ -46,6 +46,7 @@ typedef struct pgm_pq_api {
 	int (*libVersion)(void);
 	int (*putCopyEnd)(PGconn *conn, const char *errormsg);
 	int (*getCopyData)(PGconn *conn, char **buffer, int async);
+	char *(*escapeLiteral)(PGconn *conn, const char *str, size_t len);
 } pgm_pq_api;
 
 #endif

@@ -35,6 +35,8 @@ typedef struct step {
 	pgm_lex_result lex;
 	const char *display;
 	const char *auto_notx;  /* detected: why it runs outside a transaction */
+	char checksum[65];      /* of the file run */
+	int out_of_order;       /* older than the tracked version, applied late */
 } step;
 
 void pgm_ctx_result(const pgm_ctx *ctx, int64_t *out_version, int *out_dirty, int *out_steps)
@@ -65,6 +67,15 @@ static int dirty_refusal(pgm_ctx *ctx, int64_t v)
 	long i = find_version(ctx, v);
 	pgm_fail(ctx, PGM_EDIRTY, "the database is dirty at version %lld", (long long)v);
 	ctx->err.version = v;
+	if (v < 0 && ctx->nmigs > 0) {
+		/* golang-migrate's protocol records (-1, dirty) while the first migration's down runs */
+		pgm_set_detail(ctx, "reverting the first migration, %s, failed part-way or was interrupted outside a transaction, "
+			"so the schema may be half changed", ctx->migs[0].down_display ? ctx->migs[0].down_display : ctx->migs[0].up_display);
+		pgm_set_hint(ctx, "look at the database, finish or undo the change by hand, then record where it is: "
+			"`pgmigrate force -1` if it is fully undone, `pgmigrate force %lld` if it is still fully applied",
+			(long long)ctx->migs[0].pub.version);
+		return PGM_EDIRTY;
+	}
 	if (i >= 0)
 		pgm_set_detail(ctx, "a migration around %s failed part-way or was interrupted outside a transaction, "
 			"so the schema may be half changed", ctx->migs[i].up_display);
@@ -95,20 +106,185 @@ static int nofile_refusal(pgm_ctx *ctx, int64_t v)
 	return PGM_ENOFILE;
 }
 
-/* load the files, take the lock, read (and create) the tracking table */
+static int file_checksum(pgm_ctx *ctx, const pgm_mig *m, char out[65])
+{
+	char *body;
+	size_t len;
+	int rc = pgm_read_body(ctx, m->up_path, m->up_display, &body, &len);
+	if (rc != 0)
+		return rc;
+	pgm_checksum(body, len, out);
+	free(body);
+	return 0;
+}
+
+static int hist_applied(const pgm_hist *h)
+{
+	return h && (strcmp(h->outcome, "applied") == 0 || strcmp(h->outcome, "adopted") == 0 ||
+	             strcmp(h->outcome, "forced") == 0);
+}
+
+/*
+ * A database that golang-migrate (or pgmigrate before its history) managed:
+ * the first run that creates the history records every version up to the
+ * tracked one as adopted, with the current file's checksum, flagged as such.
+ */
+static int adopt(pgm_ctx *ctx, int64_t cur)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	char *osu;
+	size_t i, n = 0;
+	int rc;
+
+	if (!ctx->history_created || cur < 0 || ctx->dry_run)
+		return 0;
+	osu = pgm_db_literal(ctx, ctx->os_user ? ctx->os_user : "");
+	pgm_buf_puts(&b, "BEGIN;\n");
+	for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version <= cur; i++) {
+		char sum[65], *name;
+		if ((rc = file_checksum(ctx, &ctx->migs[i], sum)) != 0) {
+			pgm_buf_free(&b);
+			free(osu);
+			return rc;
+		}
+		name = pgm_db_literal(ctx, ctx->migs[i].name);
+		pgm_buf_printf(&b, "INSERT INTO %s (version, name, direction, outcome, checksum, checksum_adopted, os_user, pgmigrate_version) "
+			"VALUES (%lld, %s, 'adopt', 'adopted', '%s', true, %s, '%s');\n",
+			ctx->qhistory, (long long)ctx->migs[i].pub.version, name ? name : "''", sum, osu ? osu : "''", PGM_VERSION_STRING);
+		free(name);
+		n++;
+	}
+	pgm_buf_puts(&b, "COMMIT");
+	free(osu);
+	if (b.failed) {
+		pgm_buf_free(&b);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	if (n > 0) {
+		PGresult *res = ctx->pq->exec(ctx->conn, b.ptr);
+		if (!res || ctx->pq->resultStatus(res) != PGRES_COMMAND_OK) {
+			rc = pgm_fail_result(ctx, res, "could not record the adopted migrations");
+			if (res)
+				ctx->pq->clear(res);
+			ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+			pgm_buf_free(&b);
+			return rc;
+		}
+		ctx->pq->clear(res);
+		{
+			pgm_event ev;
+			char *msg = pgm_aprintf("adopted %zu migration%s applied before pgmigrate kept a history (up to version %lld): "
+				"their checksums are taken from today's files, and %s now records every change",
+				n, n == 1 ? "" : "s", (long long)cur, ctx->qhistory);
+			memset(&ev, 0, sizeof ev);
+			ev.type = PGM_EV_INFO;
+			ev.message = msg;
+			ev.version_after = cur;
+			pgm_emit(ctx, &ev);
+			free(msg);
+		}
+		/* read it back, so this run sees what it recorded */
+		{
+			int64_t v;
+			int d;
+			rc = pgm_db_read_state(ctx, 0, NULL, &v, &d);
+			pgm_buf_free(&b);
+			return rc;
+		}
+	}
+	pgm_buf_free(&b);
+	return 0;
+}
+
+/* load the files, take the lock, read (and create) the tracking tables */
 static int prepare(pgm_ctx *ctx, int64_t *cur, int *dirty)
 {
 	int rc;
 	ctx->steps_done = 0;
 	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
+	if (ctx->dry_run) {
+		/* everything a dry run does, creating the tracking tables included,
+		 * happens in one transaction that run_plan rolls back */
+		PGresult *res;
+		if ((rc = pgm_db_connect(ctx)) != 0)
+			return rc;
+		res = ctx->pq->exec(ctx->conn, "BEGIN");
+		if (!res || ctx->pq->resultStatus(res) != PGRES_COMMAND_OK) {
+			rc = pgm_fail_result(ctx, res, "could not begin the dry run");
+			if (res)
+				ctx->pq->clear(res);
+			return rc;
+		}
+		ctx->pq->clear(res);
+	}
 	if ((rc = pgm_db_lock(ctx)) != 0)
 		return rc;
 	if ((rc = pgm_db_read_state(ctx, 1, NULL, cur, dirty)) != 0)
 		return rc;
 	ctx->cur_version = *cur;
 	ctx->cur_dirty = *dirty;
+	if (!*dirty && (rc = adopt(ctx, *cur)) != 0)
+		return rc;
 	return 0;
+}
+
+/*
+ * "Never modify existing migrations": an applied migration whose file no
+ * longer has the checksum recorded when it was applied stops `up`.
+ */
+static int check_modified(pgm_ctx *ctx, int64_t cur)
+{
+	size_t i, bad = 0;
+	pgm_buf list = PGM_BUF_INIT;
+	int rc = 0;
+	for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version <= cur; i++) {
+		const pgm_hist *h = pgm_db_hist(ctx, ctx->migs[i].pub.version);
+		char sum[65];
+		if (!hist_applied(h) || !h->checksum[0])
+			continue;
+		if ((rc = file_checksum(ctx, &ctx->migs[i], sum)) != 0) {
+			pgm_buf_free(&list);
+			return rc;
+		}
+		if (strcmp(sum, h->checksum) != 0) {
+			if (bad++ < 5)
+				pgm_buf_printf(&list, "%s%s (%s %s)", list.len ? ", " : "", ctx->migs[i].up_display,
+					strcmp(h->outcome, "adopted") == 0 ? "adopted" : "applied", h->at ? h->at : "");
+		}
+	}
+	if (bad > 0) {
+		if (ctx->allow_modified) {
+			pgm_warn(ctx, NULL, "%zu applied migration%s changed since %s applied (allowed by --allow-modified): %s",
+				bad, bad == 1 ? "" : "s", bad == 1 ? "it was" : "they were", list.ptr);
+		} else {
+			rc = pgm_fail(ctx, PGM_EINTEGRITY, "%zu applied migration%s changed since %s applied", bad,
+				bad == 1 ? "" : "s", bad == 1 ? "it was" : "they were");
+			pgm_set_detail(ctx, "%s%s; the database has what the old version did", list.ptr ? list.ptr : "",
+				bad > 5 ? ", ..." : "");
+			pgm_set_hint(ctx, "never modify an applied migration: restore the file (git checkout) and put the change in a new "
+				"migration (`pgmigrate new NAME`); if the edit changes nothing in effect (a comment), rerun with --allow-modified");
+		}
+	}
+	pgm_buf_free(&list);
+	return rc;
+}
+
+/* versions older than the tracked one that were never applied (merged from
+ * another branch): golang-migrate skips them silently forever */
+static size_t count_out_of_order(const pgm_ctx *ctx, int64_t cur, pgm_buf *list)
+{
+	size_t i, n = 0;
+	if (!ctx->history_exists || ctx->history_created)
+		return 0;
+	for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version < cur; i++) {
+		if (!hist_applied(pgm_db_hist(ctx, ctx->migs[i].pub.version))) {
+			if (list && n < 5)
+				pgm_buf_printf(list, "%s%s", list->len ? ", " : "", ctx->migs[i].up_display);
+			n++;
+		}
+	}
+	return n;
 }
 
 static void free_step_body(step *s)
@@ -125,6 +301,7 @@ static int load_step(pgm_ctx *ctx, step *s)
 	s->display = s->dir == PGM_UP ? s->m->up_display : s->m->down_display;
 	if ((rc = pgm_read_body(ctx, path, s->display, &s->body, &s->len)) != 0)
 		return rc;
+	pgm_checksum(s->body, s->len, s->checksum);
 	if (pgm_lex(&s->lex, s->body, s->len) != 0)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	s->m->pub.no_transaction = s->lex.no_transaction;
@@ -212,13 +389,67 @@ static void emit_step(pgm_ctx *ctx, pgm_event_type type, const step *s, double m
 	pgm_emit(ctx, &ev);
 }
 
-static void append_bookkeeping(pgm_ctx *ctx, pgm_buf *b, int64_t after)
+/* an INSERT into the history table for step s (outcome applied/reverted/failed);
+ * `timed`: started_at and duration from the transaction's pgmigrate.started */
+static void append_history(pgm_ctx *ctx, pgm_buf *b, const step *s, const char *outcome, int timed,
+	int failed_statement, const char *error)
+{
+	char *name = pgm_db_literal(ctx, s->m->name);
+	char *osu = pgm_db_literal(ctx, ctx->os_user ? ctx->os_user : "");
+	char *err = error ? pgm_db_literal(ctx, error) : NULL;
+	if (!name || !osu || (error && !err)) {
+		b->failed = 1;
+	} else {
+		pgm_buf_printf(b, "INSERT INTO %s (version, name, direction, outcome, checksum, started_at, duration_ms, "
+			"os_user, pgmigrate_version, failed_statement, error) VALUES (%lld, %s, '%s', '%s', '%s', ",
+			ctx->qhistory, (long long)s->m->pub.version, name, s->dir == PGM_UP ? "up" : "down", outcome, s->checksum);
+		if (timed)
+			pgm_buf_puts(b, "pg_catalog.current_setting('pgmigrate.started')::timestamptz, "
+				"pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - pg_catalog.current_setting('pgmigrate.started')::timestamptz) * 1000, ");
+		else
+			pgm_buf_puts(b, "pg_catalog.clock_timestamp(), NULL, ");
+		pgm_buf_printf(b, "%s, '%s', ", osu, PGM_VERSION_STRING);
+		if (failed_statement > 0)
+			pgm_buf_printf(b, "%d, ", failed_statement);
+		else
+			pgm_buf_puts(b, "NULL, ");
+		pgm_buf_printf(b, "%s);\n", err ? err : "NULL");
+	}
+	free(name);
+	free(osu);
+	free(err);
+}
+
+static void append_tracking(pgm_ctx *ctx, pgm_buf *b, int64_t after)
 {
 	if (after >= 0)
 		pgm_buf_printf(b, "DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, false);\n",
 			ctx->qtable, ctx->qtable, (long long)after);
 	else
 		pgm_buf_printf(b, "DELETE FROM %s;\n", ctx->qtable);
+}
+
+/* the bookkeeping of a step, in its own transaction: tracking row and history */
+static void append_bookkeeping(pgm_ctx *ctx, pgm_buf *b, const step *s)
+{
+	append_tracking(ctx, b, s->after);
+	append_history(ctx, b, s, s->dir == PGM_UP ? "applied" : "reverted", 1, 0, NULL);
+}
+
+/* record a failed step after its rollback; being a write, its synchronous
+ * commit also flushes the asynchronous commits before it */
+static void log_failure(pgm_ctx *ctx, const step *s)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	const char *msg = ctx->err.message;
+	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK || !ctx->qhistory)
+		return;
+	pgm_buf_puts(&b, ctx->sync_commit_off ? "BEGIN; SET LOCAL synchronous_commit TO local;\n" : "BEGIN;\n");
+	append_history(ctx, &b, s, "failed", 0, ctx->err.statement, msg ? msg : "failed");
+	pgm_buf_puts(&b, "COMMIT");
+	if (!b.failed)
+		ctx->pq->clear(ctx->pq->exec(ctx->conn, b.ptr));
+	pgm_buf_free(&b);
 }
 
 /* make every asynchronous commit so far durable: a synchronous commit of a
@@ -234,6 +465,7 @@ static void flush_wal(pgm_ctx *ctx)
 
 static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 {
+	int dry = ctx->dry_run;
 	const pgm_pq_api *pq = ctx->pq;
 	pgm_buf b = PGM_BUF_INIT;
 	size_t *body_off = calloc(k, sizeof *body_off);
@@ -253,20 +485,25 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 	snprintf(mark, sizeof mark, "pgm_mark_%lx", (unsigned long)(wall * 1000.0) ^ (unsigned long)(size_t)steps);
 	pgm_buf_printf(&b, "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\";\n", mark);
 	for (i = 0; i < k; i++) {
-		pgm_buf_puts(&b, "BEGIN;\n");
-		if (i + 1 < k) {
+		/* a dry run rehearses inside the run's one transaction, a savepoint per migration */
+		pgm_buf_puts(&b, dry ? "SAVEPOINT pgm_step;\n" : "BEGIN;\n");
+		if (dry) {
+			/* nothing to make durable */
+		} else if (i + 1 < k) {
 			pgm_buf_puts(&b, "SET LOCAL synchronous_commit TO off;\n");
 			has_set[i] = 1;
 		} else if (ctx->sync_commit_off) {
 			pgm_buf_puts(&b, "SET LOCAL synchronous_commit TO local;\n");
 			has_set[i] = 1;
 		}
+		pgm_buf_puts(&b, "SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true);\n");
 		body_off[i] = b.len;
 		pgm_buf_put(&b, steps[i].body, steps[i].len);
 		/* a newline ends a trailing line comment; the ';' a last statement without one */
 		pgm_buf_puts(&b, "\n;\n");
-		append_bookkeeping(ctx, &b, steps[i].after);
-		pgm_buf_printf(&b, "COMMIT;\nSELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\";\n", mark);
+		append_bookkeeping(ctx, &b, &steps[i]);
+		pgm_buf_printf(&b, "%s;\nSELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\";\n",
+			dry ? "RELEASE SAVEPOINT pgm_step" : "COMMIT", mark);
 	}
 	if (b.failed) {
 		pgm_buf_free(&b);
@@ -287,7 +524,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			double t = strtod(pq->getvalue(res, 0, 0), NULL) * 1000.0;
 			if (markers > 0 && done < k) {
 				steps[done].m->pub.no_transaction = 0;
-				ctx->cur_version = steps[done].after;
+				if (!steps[done].out_of_order)
+					ctx->cur_version = steps[done].after;
 				ctx->steps_done++;
 				emit_step(ctx, PGM_EV_STEP_DONE, &steps[done], t - t_prev, base + (int)done + 1, total);
 				done++;
@@ -315,7 +553,7 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		}
 		pq->clear(res);
 	}
-	if (failed && markers == 0 && errpos > 0 && k > 1 && rc == PGM_ESQL &&
+	if (failed && markers == 0 && errpos > 0 && k > 1 && rc == PGM_ESQL && !dry &&
 	    pq->transactionStatus(ctx->conn) == PQTRANS_IDLE) {
 		/* a syntax error: the server parses the whole message before running any
 		 * of it, so nothing ran. Run the migrations before the bad one, then the
@@ -338,7 +576,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			locate(ctx, s, rel, 0);
 		} else {
 			/* no position (a run-time error): the results that came back tell which statement failed */
-			int nth = since - 1 - has_set[done];
+			/* results before the body: BEGIN, the optional SET, set_config */
+			int nth = since - 2 - has_set[done];
 			if (nth >= 0 && (size_t)nth < s->lex.count)
 				locate(ctx, s, s->lex.stmts[nth].start, nth + 1);
 			else if (nth >= 0)
@@ -357,10 +596,12 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		add_hint(ctx);
 		emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - wall, base + (int)done + 1, total);
 	}
-	if (failed && ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
+	if (failed && !dry && ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
 		if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
 			pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
-		if (done > 0)
+		if (done < k)
+			log_failure(ctx, &steps[done]);
+		else if (done > 0)
 			flush_wal(ctx);
 	}
 	if (failed && rc == 0)
@@ -383,7 +624,7 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 	size_t i;
 	int rc;
 
-	if ((rc = pgm_db_set_version(ctx, dirty_version, 1)) != 0)
+	if ((rc = pgm_db_set_version(ctx, dirty_version, 1, NULL)) != 0)
 		return rc;
 	ctx->cur_version = dirty_version;
 	ctx->cur_dirty = 1;
@@ -417,8 +658,15 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 		pq->clear(res);
 		free(sql);
 	}
-	if ((rc = pgm_db_set_version(ctx, s->after, 0)) != 0)
-		return rc;
+	{
+		pgm_buf h = PGM_BUF_INIT;
+		append_history(ctx, &h, s, s->dir == PGM_UP ? "applied" : "reverted", 0, 0, NULL);
+		rc = h.failed ? pgm_fail(ctx, PGM_ENOMEM, "out of memory")
+		              : pgm_db_set_version(ctx, s->after, 0, h.ptr);
+		pgm_buf_free(&h);
+		if (rc != 0)
+			return rc;
+	}
 	ctx->cur_version = s->after;
 	ctx->cur_dirty = 0;
 	ctx->steps_done++;
@@ -445,6 +693,7 @@ dirty:
 			undone, (long long)s->after);
 		free(prev);
 	}
+	log_failure(ctx, s);
 	emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - t0, index, total);
 	return rc;
 }
@@ -523,8 +772,9 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 			rc = pgm_fail(ctx, PGM_ECANCELED, "interrupted");
 			break;
 		}
-		/* gather a batch of transactional steps */
-		while (i + k < n && k < BATCH_MAX_STEPS) {
+		/* gather a batch of transactional steps (one at a time in a dry run,
+		 * which runs inside one transaction: each failure is then its own) */
+		while (i + k < n && k < (ctx->dry_run ? 1u : BATCH_MAX_STEPS)) {
 			step *s = &steps[i + k];
 			if ((rc = load_step(ctx, s)) != 0 || (rc = check_body(ctx, s)) != 0) {
 				emit_step(ctx, PGM_EV_STEP_FAILED, s, 0, (int)(i + k) + 1, (int)n);
@@ -558,6 +808,11 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 			for (j = 0; j < k; j++)
 				free_step_body(&steps[i + j]);
 			i += k;
+		} else if (ctx->dry_run) {
+			pgm_warn(ctx, steps[i].display, "%s runs outside a transaction: not rehearsed by --dry-run", steps[i].display);
+			emit_step(ctx, PGM_EV_STEP_SKIPPED, &steps[i], 0, (int)i + 1, (int)n);
+			free_step_body(&steps[i]);
+			i++;
 		} else {
 			rc = run_notx(ctx, &steps[i], (int)i + 1, (int)n);
 			free_step_body(&steps[i]);
@@ -571,6 +826,15 @@ static int run_plan(pgm_ctx *ctx, step *steps, size_t n)
 {
 	int rc = n ? run_steps(ctx, steps, n) : 0;
 	free(steps);
+	if (ctx->dry_run && ctx->conn) {
+		pgm_event ev;
+		ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+		memset(&ev, 0, sizeof ev);
+		ev.type = PGM_EV_INFO;
+		ev.message = "dry run: everything was rolled back; the database is unchanged";
+		ev.version_after = ctx->cur_version;
+		pgm_emit(ctx, &ev);
+	}
 	return rc;
 }
 
@@ -581,6 +845,21 @@ static int plan_up(pgm_ctx *ctx, int64_t cur, int64_t to, int limit, step **out,
 	step *steps = calloc(ctx->nmigs ? ctx->nmigs : 1, sizeof *steps);
 	if (!steps)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	/* out-of-order versions first (only planned when --allow-out-of-order let
+	 * them through): the tracking row stays at the current version */
+	if (ctx->allow_out_of_order && count_out_of_order(ctx, cur, NULL) > 0) {
+		for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version < cur; i++) {
+			if (hist_applied(pgm_db_hist(ctx, ctx->migs[i].pub.version)) || ctx->migs[i].pub.version > to)
+				continue;
+			if (limit > 0 && n >= (size_t)limit)
+				break;
+			steps[n].m = &ctx->migs[i];
+			steps[n].dir = PGM_UP;
+			steps[n].after = cur;
+			steps[n].out_of_order = 1;
+			n++;
+		}
+	}
 	for (i = 0; i < ctx->nmigs; i++) {
 		pgm_mig *m = &ctx->migs[i];
 		if (m->pub.version <= cur || m->pub.version > to)
@@ -617,6 +896,9 @@ static int plan_down(pgm_ctx *ctx, int64_t cur, int count, int64_t to, step **ou
 			break;
 		if (count < 0 && m->pub.version <= to)
 			break;
+		/* an out-of-order version that never ran has nothing to undo */
+		if (j < ci && ctx->history_exists && !ctx->history_created && !hist_applied(pgm_db_hist(ctx, m->pub.version)))
+			continue;
 		if (!m->down_path) {
 			free(steps);
 			pgm_fail(ctx, PGM_ENODOWN, "%s has no down migration", m->up_display);
@@ -624,18 +906,52 @@ static int plan_down(pgm_ctx *ctx, int64_t cur, int count, int64_t to, step **ou
 			/* the up file's name with .down.sql: keeps the version as written (000002) */
 			pgm_set_detail(ctx, "going down from version %lld needs %.*s.down.sql; nothing was run",
 				(long long)cur, (int)(strlen(m->up_display) - strlen(".up.sql")), m->up_display);
-			pgm_set_hint(ctx, "write the down migration (pgmigrate never marks a version as reverted without undoing it), "
-				"or stop above it with `pgmigrate goto %lld`", (long long)m->pub.version);
+			if (m->pub.version == cur)  /* `goto` the current version would do nothing */
+				pgm_set_hint(ctx, "write the down migration (pgmigrate never marks a version as reverted without undoing it)");
+			else
+				pgm_set_hint(ctx, "write the down migration (pgmigrate never marks a version as reverted without undoing it), "
+					"or stop above it with `pgmigrate goto %lld`", (long long)m->pub.version);
 			return PGM_ENODOWN;
 		}
 		steps[n].m = m;
 		steps[n].dir = PGM_DOWN;
-		steps[n].after = j > 0 ? ctx->migs[j - 1].pub.version : -1;
+		steps[n].after = -1;
+		{
+			long p;
+			for (p = j - 1; p >= 0; p--)
+				if (!ctx->history_exists || ctx->history_created || hist_applied(pgm_db_hist(ctx, ctx->migs[p].pub.version))) {
+					steps[n].after = ctx->migs[p].pub.version;
+					break;
+				}
+		}
 		n++;
 	}
 	*out = steps;
 	*out_n = n;
 	return 0;
+}
+
+/* before going up: no applied file changed, no forgotten older file */
+static int check_up_integrity(pgm_ctx *ctx, int64_t cur)
+{
+	pgm_buf list = PGM_BUF_INIT;
+	size_t n;
+	int rc;
+	if ((rc = check_modified(ctx, cur)) != 0)
+		return rc;
+	n = count_out_of_order(ctx, cur, &list);
+	if (n > 0 && !ctx->allow_out_of_order) {
+		rc = pgm_fail(ctx, PGM_EINTEGRITY, "%zu migration%s older than the current version %lld %s never applied",
+			n, n == 1 ? "" : "s", (long long)cur, n == 1 ? "was" : "were");
+		pgm_set_detail(ctx, "%s%s (merged from another branch after newer migrations ran here?); "
+			"golang-migrate would skip %s silently forever", list.ptr ? list.ptr : "", n > 5 ? ", ..." : "",
+			n == 1 ? "it" : "them");
+		pgm_set_hint(ctx, "check that %s does not depend on what came after, then run `pgmigrate up --allow-out-of-order` "
+			"to apply %s; or renumber %s above version %lld", n == 1 ? "it" : "they", n == 1 ? "it" : "them",
+			n == 1 ? "it" : "them", (long long)cur);
+	}
+	pgm_buf_free(&list);
+	return rc;
 }
 
 static int check_state(pgm_ctx *ctx, int64_t cur, int dirty)
@@ -653,7 +969,8 @@ int pgm_up(pgm_ctx *ctx, int limit)
 	int dirty, rc;
 	step *steps = NULL;
 	size_t n = 0;
-	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
+	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0 ||
+	    (rc = check_up_integrity(ctx, cur)) != 0)
 		return rc;
 	if ((rc = plan_up(ctx, cur, INT64_MAX, limit, &steps, &n)) != 0)
 		return rc;
@@ -688,6 +1005,8 @@ int pgm_goto(pgm_ctx *ctx, int64_t version)
 	}
 	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
 		return rc;
+	if (version >= cur && (rc = check_up_integrity(ctx, cur)) != 0)
+		return rc;
 	if (version >= cur)
 		rc = plan_up(ctx, cur, version, 0, &steps, &n);
 	else
@@ -710,8 +1029,57 @@ int pgm_force(pgm_ctx *ctx, int64_t version)
 		pgm_warn(ctx, NULL, "no migration file has version %lld; recording it anyway", (long long)version);
 	if ((rc = pgm_db_lock(ctx)) != 0 || (rc = pgm_db_read_state(ctx, 1, NULL, &cur, &dirty)) != 0)
 		return rc;
-	if ((rc = pgm_db_set_version(ctx, version, 0)) != 0)
+	if (!dirty && (rc = adopt(ctx, cur)) != 0)
 		return rc;
+	{
+		/* golang-migrate's model is linear: after `force V` everything up to V
+		 * counts as applied and nothing above it. The history says the same:
+		 * a forced row for each version up to V not applied yet (with the
+		 * file's checksum), a reverted one for each applied version above V. */
+		pgm_buf x = PGM_BUF_INIT;
+		char *osu = pgm_db_literal(ctx, ctx->os_user ? ctx->os_user : "");
+		size_t i;
+		int have_v = 0;
+		for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version <= version; i++) {
+			char sum[65] = "", *name;
+			if (hist_applied(pgm_db_hist(ctx, ctx->migs[i].pub.version)) && ctx->migs[i].pub.version != version)
+				continue;
+			if (ctx->migs[i].pub.version == version)
+				have_v = 1;
+			if (ctx->migs[i].up_path && file_checksum(ctx, &ctx->migs[i], sum) != 0)
+				sum[0] = '\0';
+			name = pgm_db_literal(ctx, ctx->migs[i].name);
+			pgm_buf_printf(&x, "INSERT INTO %s (version, name, direction, outcome, checksum, os_user, pgmigrate_version) "
+				"VALUES (%lld, %s, 'force', 'forced', %s%s%s, %s, '%s');\n", ctx->qhistory,
+				(long long)ctx->migs[i].pub.version, name ? name : "''", sum[0] ? "'" : "", sum[0] ? sum : "NULL",
+				sum[0] ? "'" : "", osu ? osu : "''", PGM_VERSION_STRING);
+			free(name);
+		}
+		if (version >= 0 && !have_v)
+			pgm_buf_printf(&x, "INSERT INTO %s (version, name, direction, outcome, os_user, pgmigrate_version) "
+				"VALUES (%lld, '', 'force', 'forced', %s, '%s');\n", ctx->qhistory, (long long)version,
+				osu ? osu : "''", PGM_VERSION_STRING);
+		for (i = 0; i < ctx->nhist; i++) {
+			const pgm_hist *h = &ctx->hist[i];
+			char *name;
+			if (h->version <= version || !hist_applied(h))
+				continue;
+			name = pgm_db_literal(ctx, h->name ? h->name : "");
+			pgm_buf_printf(&x, "INSERT INTO %s (version, name, direction, outcome, os_user, pgmigrate_version) "
+				"VALUES (%lld, %s, 'force', 'reverted', %s, '%s');\n", ctx->qhistory, (long long)h->version,
+				name ? name : "''", osu ? osu : "''", PGM_VERSION_STRING);
+			free(name);
+		}
+		free(osu);
+		if (x.failed) {
+			pgm_buf_free(&x);
+			return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+		}
+		rc = pgm_db_set_version(ctx, version, 0, x.ptr);
+		pgm_buf_free(&x);
+		if (rc != 0)
+			return rc;
+	}
 	ctx->cur_version = version;
 	ctx->cur_dirty = 0;
 	return 0;
@@ -725,6 +1093,12 @@ int pgm_version(pgm_ctx *ctx, int64_t *out_version, int *out_dirty)
 		ctx->cur_dirty = *out_dirty;
 	}
 	return rc;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const pgm_status_row *x = a, *y = b;
+	return x->version < y->version ? -1 : x->version > y->version;
 }
 
 int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
@@ -742,7 +1116,7 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 		return rc;
 	}
 	st->table_exists = exists;
-	st->rows = calloc(ctx->nmigs + 1, sizeof *st->rows);
+	st->rows = calloc(ctx->nmigs + ctx->nhist + 1, sizeof *st->rows);
 	st->target = pgm_ctx_target_masked(ctx, NULL);
 	st->table = pgm_strdup(ctx->qtable ? ctx->qtable : ctx->table_name);
 	st->server_version = ctx->server_version;
@@ -752,6 +1126,7 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 	}
 	for (i = 0; i < ctx->nmigs; i++) {
 		pgm_mig *m = &ctx->migs[i];
+		const pgm_hist *h = pgm_db_hist(ctx, m->pub.version);
 		pgm_status_row *r;
 		if (st->version >= 0 && m->pub.version > st->version && (n == 0 || st->rows[n - 1].version < st->version) &&
 		    find_version(ctx, st->version) < 0) {
@@ -764,19 +1139,53 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 		r->name = m->name;
 		r->up_file = m->up_display;
 		r->down_file = m->down_display;
-		if (m->pub.version < st->version)
+		if (h && hist_applied(h))
+			r->applied_at = h->at;
+		if (m->pub.version == st->version && st->dirty) {
+			r->state = PGM_ST_DIRTY;
+			if (h && strcmp(h->outcome, "failed") == 0)
+				r->detail = h->error, r->failed_statement = h->failed_statement;
+		} else if (m->pub.version <= st->version) {
 			r->state = PGM_ST_APPLIED;
-		else if (m->pub.version == st->version)
-			r->state = st->dirty ? PGM_ST_DIRTY : PGM_ST_APPLIED;
-		else
+			if (ctx->history_exists && !hist_applied(h) && m->pub.version < st->version) {
+				r->state = PGM_ST_OUT_OF_ORDER;
+			} else if (h && hist_applied(h) && h->checksum[0]) {
+				char sum[65];
+				if (file_checksum(ctx, m, sum) == 0 && strcmp(sum, h->checksum) != 0)
+					r->state = PGM_ST_MODIFIED;
+			}
+		} else {
 			r->state = PGM_ST_PENDING;
+		}
 	}
-	if (st->version >= 0 && find_version(ctx, st->version) < 0 &&
-	    (n == 0 || st->rows[n - 1].version < st->version)) {
-		st->rows[n].version = st->version;
+	/* applied (per the history) but the file is gone */
+	for (i = 0; i < ctx->nhist; i++) {
+		const pgm_hist *h = &ctx->hist[i];
+		size_t j;
+		if (!hist_applied(h) || h->version > st->version || h->version < 0 || find_version(ctx, h->version) >= 0)
+			continue;
+		for (j = 0; j < n; j++)
+			if (st->rows[j].version == h->version)
+				break;
+		if (j < n)
+			continue;
+		st->rows[n].version = h->version;
+		st->rows[n].name = h->name;
 		st->rows[n].state = PGM_ST_MISSING;
+		st->rows[n].applied_at = h->at;
 		n++;
 	}
+	if (st->version >= 0 && find_version(ctx, st->version) < 0) {
+		size_t j;
+		for (j = 0; j < n && st->rows[j].version != st->version; j++)
+			;
+		if (j == n) {
+			st->rows[n].version = st->version;
+			st->rows[n].state = PGM_ST_MISSING;
+			n++;
+		}
+	}
+	qsort(st->rows, n, sizeof *st->rows, cmp_row);
 	st->count = n;
 	ctx->cur_version = st->version;
 	ctx->cur_dirty = st->dirty;

@@ -78,8 +78,16 @@ char *pgm_mask_conninfo(const char *ci)
 		return NULL;
 	if (is_url(ci)) {
 		const char *auth = strstr(ci, "://") + 3;
-		size_t alen = strcspn(auth, "/?");
+		size_t alen;
 		const char *at = NULL, *p, *q;
+		/* libpq ends user[:password] at the first '@' before any '/': a '?'
+		 * before it is part of the credentials, not the query */
+		for (p = auth; *p && *p != '/' && *p != '@'; p++)
+			;
+		if (*p != '@')
+			p = auth;
+		alen = (size_t)(p - auth) + strcspn(p, "/?");
+		/* then the last '@' of the host part: a raw '@' in a password is still secret */
 		for (p = auth; p < auth + alen; p++)
 			if (*p == '@')
 				at = p;
@@ -177,4 +185,72 @@ void pgm_text_position(const char *text, size_t len, size_t offset, int *out_lin
 	}
 	*out_line = line;
 	*out_col = col;
+}
+
+/*
+ * libpq's messages about a malformed connection string can quote it whole
+ * (`... in URI: "postgres://u:secret@[::1/db"`) or quote a badly
+ * percent-encoded password (`invalid percent-encoded token: "p%zz"`).
+ * Returns `text` with the string replaced by its masked form and such a
+ * quoted password by "****".
+ */
+char *pgm__scrub_conninfo(const char *text, const char *ci)
+{
+	pgm_buf out = PGM_BUF_INIT;
+	const char *pw[8];
+	size_t pwlen[8], cilen, i, k;
+	int npw = 0;
+	char *masked;
+
+	if (!text)
+		return NULL;
+	if (!ci || !*ci)
+		return pgm_strdup(text);
+	cilen = strlen(ci);
+	if (is_url(ci)) {
+		const char *auth = strstr(ci, "://") + 3, *at = NULL, *p, *colon;
+		size_t alen = strcspn(auth, "/?");
+		for (p = auth; p < auth + alen; p++)
+			if (*p == '@')
+				at = p;
+		if (at && (colon = memchr(auth, ':', (size_t)(at - auth))) != NULL) {
+			pw[npw] = colon + 1;
+			pwlen[npw++] = (size_t)(at - colon - 1);
+		}
+		if ((p = strchr(auth + alen, '?')) != NULL) {
+			for (p++; *p && npw < 8; ) {
+				size_t n = strcspn(p, "&");
+				if (n > 9 && strncmp(p, "password=", 9) == 0) {
+					pw[npw] = p + 9;
+					pwlen[npw++] = n - 9;
+				}
+				p += n;
+				if (*p == '&')
+					p++;
+			}
+		}
+	}
+	masked = pgm_mask_conninfo(ci);
+	for (i = 0; text[i]; ) {
+		if (masked && strncmp(text + i, ci, cilen) == 0) {
+			pgm_buf_puts(&out, masked);
+			i += cilen;
+			continue;
+		}
+		for (k = 0; k < (size_t)npw; k++) {
+			/* only a token with a '%' can be a badly percent-encoded one */
+			if (text[i] == '"' && pwlen[k] > 0 && memchr(pw[k], '%', pwlen[k]) &&
+			    strncmp(text + i + 1, pw[k], pwlen[k]) == 0 && text[i + 1 + pwlen[k]] == '"')
+				break;
+		}
+		if (k < (size_t)npw) {
+			pgm_buf_puts(&out, "\"****\"");
+			i += pwlen[k] + 2;
+			continue;
+		}
+		pgm_buf_put(&out, text + i, 1);
+		i++;
+	}
+	free(masked);
+	return pgm_buf_take(&out);
 }

@@ -93,6 +93,9 @@ expect_not_contains() {
     case "$1" in *"$2"*) show >&2; fail "${3:-output} contains [$2]";; *) ;; esac
 }
 
+# the tables in public besides pgmigrate's own (schema_migrations and its history)
+user_tables() { q "SELECT coalesce(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('schema_migrations', 'schema_migrations_history')"; }
+
 # tracking row as "version|dirty" ("" when the table is empty)
 tracked() { q "SELECT version || '|' || CASE WHEN dirty THEN 't' ELSE 'f' END FROM schema_migrations"; }
 table_exists() { [ "$(q "SELECT to_regclass('$1') IS NOT NULL")" = t ]; }

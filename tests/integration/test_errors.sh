@@ -10,7 +10,6 @@ reset() {
     q "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
     rm -f migrations/* migrations/.[!.]* 2>/dev/null || true
 }
-user_tables() { q "SELECT coalesce(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"; }
 # the caret line under the source line: caret at column $1
 caret_line() { printf '       | %*s^' "$(($1 - 1))" ''; }
 

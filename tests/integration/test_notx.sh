@@ -7,7 +7,6 @@ reset() {
     q "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public" >/dev/null
     rm -f migrations/*
 }
-user_tables() { q "SELECT coalesce(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"; }
 # index state: "valid", "invalid" or "" (none)
 index_state() { q "SELECT CASE WHEN i.indisvalid THEN 'valid' ELSE 'invalid' END FROM pg_index i WHERE i.indexrelid = to_regclass('$1')"; }
 

@@ -14,4 +14,5 @@ expect_eq "$(jget status pending)" 0
 pgm down --all
 expect_rc 0
 expect_eq "$(tracked)" "" "tracking table empty after down --all"
-expect_eq "$(q "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'")" 0
+expect_eq "$(user_tables)" "" "tables left after down --all"
+expect_eq "$(q "SELECT count(*) FROM schema_migrations_history WHERE outcome = 'reverted'")" 9 "history of the reverts"

@@ -118,6 +118,10 @@ static void test_mask(void)
 	check_mask("postgres://host/db?user=u&password=secret&sslmode=require",
 		"postgres://host/db?user=u&password=****&sslmode=require");
 	check_mask("postgres://u:a@b@host/db", "postgres://u:****@host/db");
+	/* libpq reads credentials up to the first '@' before a '/': '?' included (fuzz_mask) */
+	check_mask("postgres://u:pa?ss@host/db?sslmode=disable", "postgres://u:****@host/db?sslmode=disable");
+	check_mask("postgres://u?x:pw@host?password=pw2", "postgres://u?x:****@host?password=****");
+	check_mask("postgres://host?password=pw", "postgres://host?password=****");
 	check_mask("host=localhost password=secret dbname=x", "host=localhost password=**** dbname=x");
 	check_mask("host=localhost password = 'se cret\\'s' user=u", "host=localhost password = **** user=u");
 	check_mask("password=secret", "password=****");
@@ -258,8 +262,36 @@ static void test_buf(void)
 	CHECK(pgm_buf_take(&b) == NULL); /* a failed buffer gives nothing */
 }
 
+static void test_sha256(void)
+{
+	char hex[65], hex2[65];
+	pgm_sha256 s;
+	pgm_sha256_init(&s);
+	pgm_sha256_hex(&s, hex);
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	pgm_sha256_init(&s);
+	pgm_sha256_update(&s, "abc", 3);
+	pgm_sha256_hex(&s, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	pgm_sha256_init(&s);
+	pgm_sha256_update(&s, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56);
+	pgm_sha256_hex(&s, hex);
+	CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	/* one checksum for LF, CRLF and BOM copies of a file */
+	pgm_checksum("CREATE TABLE a (id int);\nSELECT 1;\n", 35, hex);
+	pgm_checksum("\xEF\xBB\xBF" "CREATE TABLE a (id int);\r\nSELECT 1;\r\n", 40, hex2);
+	CHECK_STR(hex2, hex);
+	pgm_checksum("CREATE TABLE a (id int);\nSELECT 2;\n", 35, hex2);
+	CHECK(strcmp(hex, hex2) != 0);
+	/* a lone CR is content, not a line end */
+	pgm_checksum("a\rb", 3, hex2);
+	pgm_checksum("ab", 2, hex);
+	CHECK(strcmp(hex, hex2) != 0);
+}
+
 int main(void)
 {
+	test_sha256();
 	test_filenames();
 	test_dotenv();
 	test_mask();

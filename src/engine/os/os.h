@@ -65,6 +65,9 @@ void pgm_os_services(pgm_os_service_cb cb, void *arg);
 /* start a service: 0, or -1 with a message (1 in *denied when access was denied) */
 int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t errsize);
 
+/* "user@host" of this process, for the history; caller frees */
+char *pgm_os_user_host(void);
+
 /* 1 when path names an existing regular file */
 int pgm_os_isfile(const char *path);
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <pwd.h>
 
 const char *pgm_os_getenv(const char *name)
 {
@@ -253,6 +254,7 @@ const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t err
 	LOAD(libVersion, "PQlibVersion");
 	LOAD(putCopyEnd, "PQputCopyEnd");
 	LOAD(getCopyData, "PQgetCopyData");
+	LOAD(escapeLiteral, "PQescapeLiteral");
 	loaded = 1;
 	return &dl_api;
 fail:
@@ -388,4 +390,21 @@ int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t err
 	*denied = 0;
 	snprintf(errbuf, errsize, "starting services is only supported on Windows (here: sudo systemctl start %s, or pg_ctl start)", name);
 	return -1;
+}
+
+char *pgm_os_user_host(void)
+{
+	char host[256] = "", *r;
+	const char *user = getenv("USER");
+	struct passwd *pw = NULL;
+	if (!user || !*user) {
+		pw = getpwuid(geteuid());
+		user = pw ? pw->pw_name : "?";
+	}
+	if (gethostname(host, sizeof host - 1) != 0)
+		snprintf(host, sizeof host, "?");
+	r = malloc(strlen(user) + strlen(host) + 2);
+	if (r)
+		sprintf(r, "%s@%s", user, host);
+	return r;
 }

@@ -533,6 +533,7 @@ const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t err
 	LOAD(libVersion, "PQlibVersion");
 	LOAD(putCopyEnd, "PQputCopyEnd");
 	LOAD(getCopyData, "PQgetCopyData");
+	LOAD(escapeLiteral, "PQescapeLiteral");
 	loaded = 1;
 	return &dll_api;
 fail:
@@ -741,4 +742,23 @@ int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t err
 	CloseServiceHandle(svc);
 	CloseServiceHandle(scm);
 	return rc;
+}
+
+char *pgm_os_user_host(void)
+{
+	wchar_t user[256], host[256];
+	DWORD ul = 256, hl = 256;
+	char *u, *h, *r;
+	if (!GetUserNameW(user, &ul))
+		wcscpy(user, L"?");
+	if (!GetComputerNameW(host, &hl))
+		wcscpy(host, L"?");
+	u = to_utf8(user);
+	h = to_utf8(host);
+	r = (u && h) ? malloc(strlen(u) + strlen(h) + 2) : NULL;
+	if (r)
+		sprintf(r, "%s@%s", u, h);
+	free(u);
+	free(h);
+	return r;
 }
