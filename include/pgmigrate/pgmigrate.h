@@ -186,6 +186,8 @@ void pgm_ctx_interrupt(pgm_ctx *ctx);
 
 /** The resolved migrations folder, masked target and their origins. */
 const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin);
+/** 1 when a database is configured (a URL, or PGHOST/PGDATABASE/PGSERVICE/PGPORT). */
+int pgm_ctx_has_database(const pgm_ctx *ctx);
 /** The connection target with any password masked; caller frees. */
 char *pgm_ctx_target_masked(const pgm_ctx *ctx, pgm_origin *origin);
 
@@ -226,6 +228,34 @@ void pgm_status_free(pgm_status *st);
  * @param[out] out_up, out_down paths of the new files; caller frees
  */
 int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name);
+
+/* ---- validate ---- */
+
+typedef struct pgm_problem {
+	const char *severity;  /**< "error" or "warning" */
+	char *code;            /**< e.g. invalid_name, duplicate, empty, modified, out_of_order */
+	char *file;            /**< display path or NULL */
+	int line, column;      /**< 0 when unknown */
+	int64_t version;       /**< -1 when none */
+	char *message;
+	char *hint;
+} pgm_problem;
+
+typedef struct pgm_validation {
+	pgm_problem *items;
+	size_t count;
+	size_t errors;
+	int db_checked;        /**< the database was read (checksums, order) */
+} pgm_validation;
+
+/**
+ * Check the files (names, duplicates, pairs, readable, non-empty, SQL the
+ * lexer can split, transaction control) and, with `with_db`, the database:
+ * checksums of applied migrations, skipped older files, missing files,
+ * a dirty version. Free with pgm_validation_free.
+ */
+int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db);
+void pgm_validation_free(pgm_validation *v);
 
 /* ---- PostgreSQL client programs (psql) and discovery ---- */
 

@@ -30,6 +30,12 @@ typedef struct cli {
 	int progress;     /* draw a progress bar on stderr */
 	int verbose;
 	int all;          /* down --all */
+	int offline;      /* validate --offline */
+	/* lint only: --disable ID (repeatable, NULL-terminated), --format, --strict */
+	const char *disable[33];
+	int ndisable;
+	const char *format;
+	int strict;
 	const char *command;
 	int argc;         /* command arguments */
 	char **argv;
@@ -58,6 +64,8 @@ int cmd_help(cli *c);
 int cmd_psql(cli *c);
 int cmd_env(cli *c);
 int cmd_service(cli *c);
+int cmd_validate(cli *c);
+int cmd_lint(cli *c);
 
 /* the program: main_posix.c / main_win32.c call it with UTF-8 arguments */
 int pgm_cli_main(int argc, char **argv);

@@ -29,6 +29,12 @@ static const char usage[] =
 "  service [start NAME]  list the PostgreSQL Windows services, or start one\n"
 "  env             show the configuration, where each value came from, and\n"
 "                  where PostgreSQL's programs were looked for\n"
+"  lint            check the migration files without a database (docs/lint.md):\n"
+"                  --disable ID[,ID] (repeatable), --format human|gcc|json,\n"
+"                  --strict (warnings fail too); exit 1 on an error finding\n"
+"  validate        check the files and, with a database, that applied\n"
+"                  migrations are unchanged and none was skipped (--offline:\n"
+"                  files only)\n"
 "  help            show this text\n"
 "\n"
 "Options:\n"
@@ -93,6 +99,17 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+/* every command, and the function that runs it */
+static const struct command {
+	const char *name;
+	int (*run)(cli *c);
+} commands[] = {
+	{ "up", cmd_migrate }, { "down", cmd_migrate }, { "goto", cmd_migrate }, { "force", cmd_migrate },
+	{ "status", cmd_status }, { "version", cmd_version }, { "new", cmd_new }, { "create", cmd_new },
+	{ "validate", cmd_validate }, { "lint", cmd_lint }, { "psql", cmd_psql }, { "env", cmd_env },
+	{ "service", cmd_service }, { NULL, NULL }
+};
+
 static cli *interrupt_target;
 
 static void on_interrupt(void *arg)
@@ -105,6 +122,7 @@ static void on_interrupt(void *arg)
 int pgm_cli_main(int argc, char **argv)
 {
 	cli c;
+	const struct command *cmd;
 	char **pos;
 	int npos = 0, i, rc, no_color = 0, opts_done = 0;
 	const char *nc;
@@ -146,7 +164,9 @@ int pgm_cli_main(int argc, char **argv)
 		if (strcmp(a, "--json") == 0) { c.json = 1; continue; }
 		if (strcmp(a, "--no-color") == 0) { no_color = 1; continue; }
 		if (strcmp(a, "--all") == 0) { c.all = 1; continue; }
+		if (strcmp(a, "--strict") == 0) { c.strict = 1; continue; }
 		if (strcmp(a, "--dry-run") == 0) { c.opts.dry_run = 1; continue; }
+		if (strcmp(a, "--offline") == 0) { c.offline = 1; continue; }
 		if (strcmp(a, "--allow-modified") == 0) { c.opts.allow_modified = 1; continue; }
 		if (strcmp(a, "--allow-out-of-order") == 0) { c.opts.allow_out_of_order = 1; continue; }
 		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) { c.verbose = 1; continue; }
@@ -156,7 +176,7 @@ int pgm_cli_main(int argc, char **argv)
 			val = a + nlen + 1;
 #define OPT(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
 		if (OPT("--database") || OPT("--path") || OPT("--table") || OPT("--env-file") || OPT("--lock-timeout") ||
-		    OPT("--pg-bin")) {
+		    OPT("--pg-bin") || OPT("--disable") || OPT("--format")) {
 			if (!val) {
 				if (i + 1 >= argc) {
 					free(pos);
@@ -169,6 +189,14 @@ int pgm_cli_main(int argc, char **argv)
 			else if (OPT("--table")) c.opts.table = val;
 			else if (OPT("--env-file")) c.opts.env_file = val;
 			else if (OPT("--pg-bin")) c.opts.pg_bin = val;
+			else if (OPT("--format")) c.format = val;
+			else if (OPT("--disable")) {
+				if (c.ndisable >= (int)(sizeof c.disable / sizeof c.disable[0]) - 1) {
+					free(pos);
+					return cli_usage_error(&c, "too many --disable options (list several ids in one: --disable PGM001,PGM002)");
+				}
+				c.disable[c.ndisable++] = val;
+			}
 			else if (parse_seconds(val, &c.opts.lock_timeout) != 0) {
 				free(pos);
 				return cli_usage_error(&c, "--lock-timeout takes seconds, like 15 or 2.5 or 30s");
@@ -197,12 +225,15 @@ int pgm_cli_main(int argc, char **argv)
 		free(pos);
 		return cmd_help(&c);
 	}
-	if (strcmp(c.command, "up") != 0 && strcmp(c.command, "down") != 0 && strcmp(c.command, "goto") != 0 &&
-	    strcmp(c.command, "force") != 0 && strcmp(c.command, "status") != 0 && strcmp(c.command, "version") != 0 &&
-	    strcmp(c.command, "new") != 0 && strcmp(c.command, "create") != 0 &&
-	    strcmp(c.command, "psql") != 0 && strcmp(c.command, "env") != 0 &&
-	    strcmp(c.command, "service") != 0) {
+	for (cmd = commands; cmd->name && strcmp(cmd->name, c.command) != 0; cmd++)
+		;
+	if (!cmd->name) {
 		rc = cli_usage_error(&c, "unknown command \"%s\"", c.command);
+		free(pos);
+		return rc;
+	}
+	if ((c.ndisable > 0 || c.format || c.strict) && strcmp(c.command, "lint") != 0) {
+		rc = cli_usage_error(&c, "--disable, --format and --strict are options of lint only");
 		free(pos);
 		return rc;
 	}
@@ -218,20 +249,7 @@ int pgm_cli_main(int argc, char **argv)
 	interrupt_target = &c;
 	pgm_os_on_interrupt(on_interrupt, interrupt_target);
 
-	if (strcmp(c.command, "status") == 0)
-		rc = cmd_status(&c);
-	else if (strcmp(c.command, "version") == 0)
-		rc = cmd_version(&c);
-	else if (strcmp(c.command, "new") == 0 || strcmp(c.command, "create") == 0)
-		rc = cmd_new(&c);
-	else if (strcmp(c.command, "psql") == 0)
-		rc = cmd_psql(&c);
-	else if (strcmp(c.command, "env") == 0)
-		rc = cmd_env(&c);
-	else if (strcmp(c.command, "service") == 0)
-		rc = cmd_service(&c);
-	else
-		rc = cmd_migrate(&c);
+	rc = cmd->run(&c);
 
 	pgm_os_on_interrupt(NULL, NULL);
 	pgm_ctx_free(c.ctx);

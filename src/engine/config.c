@@ -252,3 +252,9 @@ const char *pgm_ctx_table(const pgm_ctx *ctx)
 {
 	return ctx->table_display;
 }
+
+int pgm_ctx_has_database(const pgm_ctx *ctx)
+{
+	return ctx->url || lookup(ctx, "PGHOST", NULL) || lookup(ctx, "PGDATABASE", NULL) ||
+	       lookup(ctx, "PGSERVICE", NULL) || lookup(ctx, "PGPORT", NULL);
+}

@@ -808,7 +808,7 @@ static void create_index(sx *s, size_t i, int unique)
 	qname name, table;
 	size_t name_tok, j, ncols = 0;
 	cstr *cols = NULL;
-	const char *what = unique ? "UNIQUE INDEX" : "INDEX";
+	const char *what = unique ? "UNIQUE INDEX" : "INDEX", *cols_text = "(...)";
 
 	memset(&name, 0, sizeof name);
 	if (W(s, i, "CONCURRENTLY")) {
@@ -833,12 +833,18 @@ static void create_index(sx *s, size_t i, int unique)
 	if (W(s, i, "USING"))
 		i += 2;
 	if (T(s, i, PGM_TOK_LPAREN)) {
+		size_t close = group_close(s, i);
+		if (close < s->n)
+			cols_text = astrndup(s->L, s->sql + s->t[i].start, s->t[close].start + 1 - s->t[i].start);
 		j = parse_cols(s, i, &cols, &ncols);
 		partial = has_top(s, j, s->n, "WHERE", NULL);
 		add_index(s, &table, cols, ncols, partial);
 	}
 	if (!ifne) {
-		const char *cols_text = cols ? join_cols(s->L, cols, ncols, ", ") : "...";
+		size_t k;
+		int plain = ncols > 0;
+		for (k = 0; k < ncols; k++)
+			plain = plain && cols[k];
 		if (name.name)
 			report(s->L, R_IF_NOT_EXISTS, s->fi, off_of(s, 0), 0, 0,
 				pgm_aprintf("CREATE %s %s without IF NOT EXISTS fails when the index already exists", what, name.disp),
@@ -846,8 +852,9 @@ static void create_index(sx *s, size_t i, int unique)
 		else
 			report(s->L, R_IF_NOT_EXISTS, s->fi, off_of(s, 0), 0, 0,
 				pgm_aprintf("CREATE %s on %s has no name, so it cannot use IF NOT EXISTS and a second run creates a duplicate index", what, table.disp),
-				pgm_aprintf("name it: CREATE %s %sIF NOT EXISTS idx_%s_%s ON %s (%s)", what, conc ? "CONCURRENTLY " : "",
-					table.name, join_cols(s->L, cols, ncols, "_"), table.disp, cols_text));
+				pgm_aprintf("name it: CREATE %s %sIF NOT EXISTS %s%s%s%s ON %s %s", what, conc ? "CONCURRENTLY " : "",
+					plain ? "idx_" : "a_name", plain ? table.name : "", plain ? "_" : "",
+					plain ? join_cols(s->L, cols, ncols, "_") : "", table.disp, cols_text));
 	}
 	if (!conc && !created_here(s->L, &table))
 		report(s->L, R_INDEX_CONCURRENTLY, s->fi, off_of(s, 0), 0, 0,

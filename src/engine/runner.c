@@ -1202,3 +1202,173 @@ void pgm_status_free(pgm_status *st)
 	free(st->table);
 	free(st);
 }
+
+/* ---- validate ---- */
+
+static void add_problem(pgm_validation *v, const char *severity, const char *code, const char *file,
+	int line, int column, int64_t version, const char *message, const char *hint)
+{
+	pgm_problem *n = realloc(v->items, (v->count + 1) * sizeof *n);
+	if (!n)
+		return;
+	v->items = n;
+	n += v->count++;
+	n->severity = severity;
+	n->code = pgm_strdup(code);
+	n->file = pgm_strdup(file);
+	n->line = line;
+	n->column = column;
+	n->version = version;
+	n->message = pgm_strdup(message);
+	n->hint = pgm_strdup(hint);
+	if (strcmp(severity, "error") == 0)
+		v->errors++;
+}
+
+static void add_ctx_problem(pgm_validation *v, pgm_ctx *ctx, const char *code)
+{
+	const pgm_error *e = &ctx->err;
+	char *msg = e->detail ? pgm_aprintf("%s: %s", e->message ? e->message : "error", e->detail) : NULL;
+	add_problem(v, "error", code, e->file, e->line, e->column, e->version, msg ? msg : (e->message ? e->message : "error"), e->hint);
+	free(msg);
+}
+
+typedef struct {
+	pgm_validation *v;
+	pgm_event_cb prev;
+	void *prev_payload;
+} capture;
+
+static void capture_warning(const pgm_event *ev, void *payload)
+{
+	capture *c = payload;
+	if (ev->type == PGM_EV_WARNING)
+		add_problem(c->v, "error", "invalid_name", ev->file, 0, 0, -1, ev->message,
+			"name migrations {version}_{name}.up.sql / .down.sql, or move the file out of the folder");
+	else if (c->prev)
+		c->prev(ev, c->prev_payload);
+}
+
+int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
+{
+	pgm_validation *v = calloc(1, sizeof *v);
+	capture cap;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!v)
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	cap.v = v;
+	cap.prev = ctx->cb;
+	cap.prev_payload = ctx->cb_payload;
+	ctx->cb = capture_warning;
+	ctx->cb_payload = &cap;
+	rc = pgm_load(ctx);
+	ctx->cb = cap.prev;
+	ctx->cb_payload = cap.prev_payload;
+	if (rc == PGM_EIO) {
+		pgm_validation_free(v);
+		return rc;
+	}
+	if (rc != 0)
+		add_ctx_problem(v, ctx, "invalid_files");
+
+	for (i = 0; i < ctx->nmigs; i++) {
+		pgm_mig *m = &ctx->migs[i];
+		int d;
+		if (!m->down_path)
+			add_problem(v, "warning", "no_down", m->up_display, 0, 0, m->pub.version,
+				"no down migration: `down` will refuse to go below this version",
+				"write the .down.sql that undoes it (and test it: up, down, up)");
+		for (d = 0; d < 2; d++) {
+			step st;
+			memset(&st, 0, sizeof st);
+			st.m = m;
+			st.dir = d == 0 ? PGM_UP : PGM_DOWN;
+			if ((d == 0 && !m->up_path) || (d == 1 && !m->down_path))
+				continue;
+			if (load_step(ctx, &st) != 0) {
+				add_ctx_problem(v, ctx, "unreadable");
+			} else if (st.lex.count == 0) {
+				add_problem(v, d == 0 ? "error" : "warning", "empty", st.display, 0, 0, m->pub.version,
+					"the file has no SQL statement", d == 0 ? "an empty migration records a version and does nothing: write it, or delete the pair"
+					: "an empty down migration reverts nothing: write what undoes the up migration");
+			} else if (check_body(ctx, &st) != 0) {
+				add_ctx_problem(v, ctx, "invalid_sql");
+			} else if (st.lex.error) {
+				int line, col;
+				pgm_text_position(st.body, st.len, st.lex.error_offset, &line, &col);
+				add_problem(v, "error", "invalid_sql", st.display, line, col, m->pub.version, st.lex.error_message,
+					"close the string, identifier or comment");
+			}
+			free_step_body(&st);
+		}
+	}
+
+	if (with_db) {
+		int64_t cur;
+		int dirty, exists = 0;
+		if ((rc = pgm_db_read_state(ctx, 0, &exists, &cur, &dirty)) != 0) {
+			add_ctx_problem(v, ctx, rc == PGM_ECONNECT ? "connection" : "database");
+		} else {
+			pgm_status *st = NULL;
+			v->db_checked = 1;
+			if (pgm_status_get(&st, ctx) == 0) {
+				for (i = 0; i < st->count; i++) {
+					const pgm_status_row *r = &st->rows[i];
+					char *msg = NULL;
+					switch (r->state) {
+					case PGM_ST_MODIFIED:
+						msg = pgm_aprintf("applied migration %lld changed since it was applied%s%s", (long long)r->version,
+							r->applied_at ? " on " : "", r->applied_at ? r->applied_at : "");
+						add_problem(v, "error", "modified", r->up_file, 0, 0, r->version, msg,
+							"restore the file and put the change in a new migration");
+						break;
+					case PGM_ST_OUT_OF_ORDER:
+						msg = pgm_aprintf("migration %lld is older than the current version %lld and was never applied",
+							(long long)r->version, (long long)st->version);
+						add_problem(v, "error", "out_of_order", r->up_file, 0, 0, r->version, msg,
+							"apply it with `pgmigrate up --allow-out-of-order`, or renumber it above the current version");
+						break;
+					case PGM_ST_MISSING:
+						msg = pgm_aprintf("version %lld is applied, but no file has it", (long long)r->version);
+						add_problem(v, "error", "missing", NULL, 0, 0, r->version, msg,
+							"wrong folder (--path) or branch? the file may have been deleted or renamed");
+						break;
+					case PGM_ST_DIRTY:
+						msg = pgm_aprintf("the database is dirty at version %lld%s%s", (long long)r->version,
+							r->detail ? ": " : "", r->detail ? r->detail : "");
+						add_problem(v, "error", "dirty", r->up_file, 0, 0, r->version, msg,
+							"fix the database by hand, then `pgmigrate force V`");
+						break;
+					default:
+						break;
+					}
+					free(msg);
+				}
+				pgm_status_free(st);
+			} else {
+				add_ctx_problem(v, ctx, "database");
+			}
+		}
+	}
+	pgm_error_clear(ctx);
+	*out = v;
+	return 0;
+}
+
+void pgm_validation_free(pgm_validation *v)
+{
+	size_t i;
+	if (!v)
+		return;
+	for (i = 0; i < v->count; i++) {
+		free(v->items[i].code);
+		free(v->items[i].file);
+		free(v->items[i].message);
+		free(v->items[i].hint);
+	}
+	free(v->items);
+	free(v);
+}
