@@ -86,6 +86,8 @@ typedef struct pgm_options {
 	int dry_run;               /**< rehearse in a transaction that is rolled back */
 	int allow_modified;        /**< go up although an applied file changed */
 	int allow_out_of_order;    /**< apply older, never-applied files */
+	double ddl_lock_timeout;   /**< seconds: SET LOCAL lock_timeout per migration (0: none) */
+	int retries;               /**< retries of a migration that hit the lock timeout */
 } pgm_options;
 
 typedef struct pgm_ctx pgm_ctx;

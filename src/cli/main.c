@@ -45,6 +45,8 @@ static const char usage[] =
 "  --env-file FILE    read FILE instead of ./.env\n"
 "  --lock-timeout S   seconds to wait for the migration lock (default 15)\n"
 "  --pg-bin DIR       folder of psql (default: $PGMIGRATE_PG_BIN, then search)\n"
+"  --ddl-lock-timeout S  give up a lock after S seconds (SET LOCAL lock_timeout)\n"
+"  --retries N        retry a migration that hit the lock timeout N times\n"
 "  --dry-run          up/down/goto: rehearse in one transaction, then roll back\n"
 "  --allow-modified   up: go on although an applied migration's file changed\n"
 "  --allow-out-of-order  up: apply older files that were never applied\n"
@@ -176,7 +178,7 @@ int pgm_cli_main(int argc, char **argv)
 			val = a + nlen + 1;
 #define OPT(name) (nlen == strlen(name) && strncmp(a, name, nlen) == 0)
 		if (OPT("--database") || OPT("--path") || OPT("--table") || OPT("--env-file") || OPT("--lock-timeout") ||
-		    OPT("--pg-bin") || OPT("--disable") || OPT("--format")) {
+		    OPT("--pg-bin") || OPT("--disable") || OPT("--format") || OPT("--ddl-lock-timeout") || OPT("--retries")) {
 			if (!val) {
 				if (i + 1 >= argc) {
 					free(pos);
@@ -189,6 +191,20 @@ int pgm_cli_main(int argc, char **argv)
 			else if (OPT("--table")) c.opts.table = val;
 			else if (OPT("--env-file")) c.opts.env_file = val;
 			else if (OPT("--pg-bin")) c.opts.pg_bin = val;
+			else if (OPT("--ddl-lock-timeout")) {
+				if (parse_seconds(val, &c.opts.ddl_lock_timeout) != 0 || c.opts.ddl_lock_timeout <= 0) {
+					free(pos);
+					return cli_usage_error(&c, "--ddl-lock-timeout takes seconds, like 2s or 0.5");
+				}
+			} else if (OPT("--retries")) {
+				char *end;
+				long r = strtol(val, &end, 10);
+				if (*end || r < 0 || r > 100) {
+					free(pos);
+					return cli_usage_error(&c, "--retries takes a number from 0 to 100");
+				}
+				c.opts.retries = (int)r;
+			}
 			else if (OPT("--format")) c.format = val;
 			else if (OPT("--disable")) {
 				if (c.ndisable >= (int)(sizeof c.disable / sizeof c.disable[0]) - 1) {

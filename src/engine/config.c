@@ -162,6 +162,8 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	ctx->dry_run = opts->dry_run;
 	ctx->allow_modified = opts->allow_modified;
 	ctx->allow_out_of_order = opts->allow_out_of_order;
+	ctx->ddl_lock_timeout = opts->ddl_lock_timeout > 0 ? opts->ddl_lock_timeout : 0;
+	ctx->retries = opts->retries > 0 ? opts->retries : 0;
 	ctx->os_user = pgm_os_user_host();
 	ctx->table_display = pgm_strdup(opts->table ? opts->table : (v = lookup(ctx, "PGMIGRATE_TABLE", NULL)) ? v : "schema_migrations");
 	if (!ctx->path || !ctx->table_name || !ctx->application_name)

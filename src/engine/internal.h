@@ -188,6 +188,8 @@ struct pgm_ctx {
 	int dry_run;
 	int allow_modified;
 	int allow_out_of_order;
+	double ddl_lock_timeout; /* seconds; 0: none */
+	int retries;
 	int locked;
 
 	/* outcome of the last command */

@@ -7,8 +7,9 @@
  * nested block comments, standard/E''/U&''/B''/X'' strings, quoted
  * identifiers, dollar quotes ($tag$ ... $tag$), positional parameters,
  * words, numbers and operators come back as tokens with their byte range.
- * pgm_lex() builds on it: statements split at top-level semicolons (but
- * not inside BEGIN ATOMIC ... END bodies of SQL-standard functions), the
+ * pgm_lex() builds on it: statements split at top-level semicolons (not
+ * inside parentheses, as in CREATE RULE ... DO (a; b), nor inside BEGIN
+ * ATOMIC ... END bodies of SQL-standard functions), the
  * first words of each statement, which statements are transaction control
  * and which cannot run inside a transaction block, psql meta-commands
  * (not SQL) and the no-transaction markers of pgmigrate, goose and dbmate.
@@ -352,7 +353,7 @@ static void note_word(lexstate *st, const char *w, size_t n)
 	if (st->nwords <= 4 && wis(st, 0, "CREATE") &&
 	    (strcmp(up, "FUNCTION") == 0 || strcmp(up, "PROCEDURE") == 0))
 		st->is_routine = 1;
-	if (st->is_routine) {
+	if (st->is_routine && st->paren == 0) { /* psql's rule: f(begin int) is no block */
 		if (strcmp(up, "BEGIN") == 0 || (st->depth > 0 && strcmp(up, "CASE") == 0))
 			st->depth++;
 		else if (st->depth > 0 && strcmp(up, "END") == 0)
@@ -386,7 +387,8 @@ int pgm_lex(pgm_lex_result *r, const char *sql, size_t len)
 		case PGM_TOK_BACKSLASH:
 			continue;
 		case PGM_TOK_SEMI:
-			if (st.depth == 0 && push_stmt(&st, t.start + 1) != 0)
+			/* like psql: not inside parentheses (CREATE RULE ... DO (a; b)) */
+			if (st.depth == 0 && st.paren == 0 && push_stmt(&st, t.start + 1) != 0)
 				return -1;
 			continue;
 		default:

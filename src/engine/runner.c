@@ -491,10 +491,16 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			/* nothing to make durable */
 		} else if (i + 1 < k) {
 			pgm_buf_puts(&b, "SET LOCAL synchronous_commit TO off;\n");
-			has_set[i] = 1;
+			has_set[i]++;
 		} else if (ctx->sync_commit_off) {
 			pgm_buf_puts(&b, "SET LOCAL synchronous_commit TO local;\n");
-			has_set[i] = 1;
+			has_set[i]++;
+		}
+		if (ctx->ddl_lock_timeout > 0) {
+			/* lock-safe DDL: give up on a lock after this long instead of queueing
+			 * every other session behind us; the run retries the migration */
+			pgm_buf_printf(&b, "SET LOCAL lock_timeout = '%dms';\n", (int)(ctx->ddl_lock_timeout * 1000.0));
+			has_set[i]++;
 		}
 		pgm_buf_puts(&b, "SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true);\n");
 		body_off[i] = b.len;
@@ -626,6 +632,11 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 
 	if ((rc = pgm_db_set_version(ctx, dirty_version, 1, NULL)) != 0)
 		return rc;
+	if (ctx->ddl_lock_timeout > 0) {
+		char set[64];
+		snprintf(set, sizeof set, "SET lock_timeout = '%dms'", (int)(ctx->ddl_lock_timeout * 1000.0));
+		pq->clear(pq->exec(ctx->conn, set));
+	}
 	ctx->cur_version = dirty_version;
 	ctx->cur_dirty = 1;
 	for (i = 0; i < s->lex.count; i++) {
@@ -658,6 +669,8 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 		pq->clear(res);
 		free(sql);
 	}
+	if (ctx->ddl_lock_timeout > 0)
+		pq->clear(pq->exec(ctx->conn, "RESET lock_timeout"));
 	{
 		pgm_buf h = PGM_BUF_INIT;
 		append_history(ctx, &h, s, s->dir == PGM_UP ? "applied" : "reverted", 0, 0, NULL);
@@ -758,7 +771,7 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 {
 	pgm_event ev;
 	size_t i = 0;
-	int rc = 0;
+	int rc = 0, attempts = 0;
 
 	memset(&ev, 0, sizeof ev);
 	ev.type = PGM_EV_PLAN;
@@ -804,9 +817,26 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 		}
 		if (k > 0) {
 			size_t j;
+			int before = ctx->steps_done;
 			rc = run_batch(ctx, steps + i, k, (int)i, (int)n);
 			for (j = 0; j < k; j++)
 				free_step_body(&steps[i + j]);
+			if (rc == PGM_ESQL && strcmp(ctx->err.sqlstate, "55P03") == 0 && attempts < ctx->retries && !ctx->dry_run) {
+				/* lock_timeout: the migration was rolled back; the ones before it
+				 * stay committed. Back off and go on from the one that failed. */
+				int delay = 500 << attempts;
+				size_t failed_at = i + (size_t)(ctx->steps_done - before);
+				attempts++;
+				if (delay > 10000)
+					delay = 10000;
+				pgm_warn(ctx, steps[failed_at].display, "%s could not get a lock within %gs (%s): rolled back, retry %d of %d in %.1fs",
+					steps[failed_at].display, ctx->ddl_lock_timeout, ctx->err.message ? ctx->err.message : "lock timeout",
+					attempts, ctx->retries, delay / 1000.0);
+				pgm_os_sleep_ms(delay);
+				i = failed_at;
+				rc = 0;
+				continue;
+			}
 			i += k;
 		} else if (ctx->dry_run) {
 			pgm_warn(ctx, steps[i].display, "%s runs outside a transaction: not rehearsed by --dry-run", steps[i].display);

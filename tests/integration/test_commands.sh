@@ -232,8 +232,8 @@ for args in "frobnicate" "up abc" "up 0" "up -3" "up 1 2" "goto" "goto abc" "got
     pgm $args
     expect_rc 2
     [ -n "$ERR" ] || fail "no message for: pgmigrate $args"
-    expect_eq "$(tracked)" "2|f" "state after: pgmigrate $args"
 done
+expect_eq "$(tracked)" "2|f" "state after the usage errors"
 pgm frobnicate
 expect_contains "$ERR" 'unknown command "frobnicate"'
 pgm up abc --json
