@@ -77,6 +77,11 @@ void pgm_sha256_update(pgm_sha256 *s, const void *data, size_t n);
 void pgm_sha256_hex(pgm_sha256 *s, char out[65]);
 /* SHA-256 of a migration body, BOM removed and CRLF normalised to LF */
 void pgm_checksum(const char *body, size_t len, char out[65]);
+/* the same, fed piece by piece (a body with its BOM already removed) */
+void pgm_checksum_feed(pgm_sha256 *s, int *pending_cr, const char *p, size_t len);
+void pgm_checksum_end(pgm_sha256 *s, int *pending_cr, char out[65]);
+/* the checksum of a file, read in pieces (any size) */
+int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char out[65]);
 
 /* ---- lexer ---- */
 typedef enum {

@@ -1023,19 +1023,28 @@ static void check_drop(sx *s)
 			pgm_aprintf("write DROP %s IF EXISTS%s%s", w ? w : "", name.disp ? " " : "", name.disp ? name.disp : ""));
 		free(w);
 	}
-	if (is_table && !s->f->is_up) {
-		for (;;) {
-			qname name;
-			qname *d;
-			i = parse_qname(s, i, &name);
-			if (!name.name)
-				break;
-			if ((d = push_qname(s->L, &s->L->dropped, &s->L->ndropped, &s->L->capdropped)))
+	/* the names: a down's tables cover their indexes (PGM005); what an up drops again is not left behind */
+	for (;;) {
+		qname name;
+		i = parse_qname(s, i, &name);
+		if (!name.name)
+			break;
+		if (s->f->is_up) {
+			for (k = 0; k < s->L->nobjs; k++)
+				if (qname_eq(&s->L->objs[k].name, &name))
+					s->L->objs[k--] = s->L->objs[--s->L->nobjs];
+		} else if (is_table) {
+			qname *d = push_qname(s->L, &s->L->dropped, &s->L->ndropped, &s->L->capdropped);
+			if (d)
 				*d = name;
-			if (!T(s, i, PGM_TOK_COMMA))
-				break;
-			i++;
 		}
+		if (T(s, i, PGM_TOK_LPAREN))  /* DROP FUNCTION f(int) */
+			i = group_close(s, i) + 1;
+		if (W(s, i, "ON"))            /* DROP TRIGGER t ON table */
+			i = parse_qname(s, i + 1, &name);
+		if (!T(s, i, PGM_TOK_COMMA))
+			break;
+		i++;
 	}
 }
 
@@ -1565,7 +1574,8 @@ int pgm__lint_run(pgm_lint_result **out, const pgm__lint_input *in, size_t n,
 		linter_free(&L);
 		return PGM_ENOMEM;
 	}
-	qsort(L.found, L.nfound, sizeof *L.found, cmp_pending);
+	if (L.nfound > 1)
+		qsort(L.found, L.nfound, sizeof *L.found, cmp_pending);
 	for (i = 0; i < L.nfound; i++) {
 		r->findings[i] = L.found[i].f;
 		if (strcmp(r->findings[i].severity, "error") == 0)

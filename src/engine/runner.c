@@ -37,7 +37,15 @@ typedef struct step {
 	const char *auto_notx;  /* detected: why it runs outside a transaction */
 	char checksum[65];      /* of the file run */
 	int out_of_order;       /* older than the tracked version, applied late */
+	int stream;             /* too large to hold: read and sent in pieces */
+	const char *path;
 } step;
+
+/* files above this size are streamed statement by statement (in pieces of
+ * about STREAM_CHUNK) inside their one transaction, as psql does */
+#define STREAM_THRESHOLD (16u << 20)
+#define STREAM_CHUNK (4u << 20)
+#define STREAM_MAX_STATEMENT (48u << 20)
 
 void pgm_ctx_result(const pgm_ctx *ctx, int64_t *out_version, int *out_dirty, int *out_steps)
 {
@@ -108,14 +116,7 @@ static int nofile_refusal(pgm_ctx *ctx, int64_t v)
 
 static int file_checksum(pgm_ctx *ctx, const pgm_mig *m, char out[65])
 {
-	char *body;
-	size_t len;
-	int rc = pgm_read_body(ctx, m->up_path, m->up_display, &body, &len);
-	if (rc != 0)
-		return rc;
-	pgm_checksum(body, len, out);
-	free(body);
-	return 0;
+	return pgm_checksum_file(ctx, m->up_path, m->up_display, out);
 }
 
 static int hist_applied(const pgm_hist *h)
@@ -299,6 +300,29 @@ static int load_step(pgm_ctx *ctx, step *s)
 	const char *path = s->dir == PGM_UP ? s->m->up_path : s->m->down_path;
 	int rc;
 	s->display = s->dir == PGM_UP ? s->m->up_display : s->m->down_display;
+	s->path = path;
+	{
+		/* a large file is streamed, unless its header asks for no transaction */
+		char errbuf[256], head[65536];
+		void *fh = pgm_os_fopen_read(path, errbuf, sizeof errbuf);
+		int64_t size = fh ? pgm_os_fsize(fh) : -1;
+		if (fh && size > (int64_t)STREAM_THRESHOLD) {
+			long got = pgm_os_fread(fh, head, sizeof head);
+			pgm_lex_result hl;
+			pgm_os_fclose(fh);
+			if (got > 0 && pgm_lex(&hl, head, (size_t)got) == 0) {
+				int notx = hl.no_transaction;
+				pgm_lex_free(&hl);
+				if (!notx) {
+					s->stream = 1;
+					s->len = (size_t)size;
+					return 0;
+				}
+			}
+		} else if (fh) {
+			pgm_os_fclose(fh);
+		}
+	}
 	if ((rc = pgm_read_body(ctx, path, s->display, &s->body, &s->len)) != 0)
 		return rc;
 	pgm_checksum(s->body, s->len, s->checksum);
@@ -767,6 +791,211 @@ static int check_body(pgm_ctx *ctx, step *s)
 	return 0;
 }
 
+static int count_lines(const char *p, size_t n)
+{
+	int lines = 0;
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (p[i] == '\n' || (p[i] == '\r' && (i + 1 >= n || p[i + 1] != '\n')))
+			lines++;
+	return lines;
+}
+
+/* fill the error's place for an offset in a streamed piece whose first line is line_base */
+static void locate_piece(pgm_ctx *ctx, const step *s, const char *piece, size_t len, size_t off, int line_base, int statement)
+{
+	int line, col;
+	size_t ls = off, le = off;
+	if (off > len)
+		off = ls = le = len;
+	pgm_text_position(piece, len, off, &line, &col);
+	while (ls > 0 && piece[ls - 1] != '\n')
+		ls--;
+	while (le < len && piece[le] != '\n')
+		le++;
+	if (le > ls && piece[le - 1] == '\r')
+		le--;
+	free(ctx->err.file);
+	free(ctx->err.source_line);
+	ctx->err.file = pgm_strdup(s->display);
+	ctx->err.version = s->m->pub.version;
+	ctx->err.line = line_base + line - 1;
+	ctx->err.column = col;
+	ctx->err.source_line = pgm_strndup(piece + ls, le - ls);
+	ctx->err.statement = statement;
+}
+
+/*
+ * A large migration in its one transaction, read and sent in pieces of
+ * whole statements (psql's way), so memory stays bounded whatever the file
+ * size; its checksum is computed on the way and recorded at the end.
+ */
+static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	char errbuf[256];
+	void *fh = pgm_os_fopen_read(s->path, errbuf, sizeof errbuf);
+	pgm_buf b = PGM_BUF_INIT, tail = PGM_BUF_INIT;
+	pgm_sha256 sha;
+	double t0 = pgm_os_now_ms();
+	int rc = 0, cr = 0, first = 1, eof = 0, line_base = 1, stmt_base = 0;
+	char *chunk = malloc(STREAM_CHUNK);
+	PGresult *res;
+
+	if (!fh || !chunk) {
+		free(chunk);
+		pgm_os_fclose(fh);
+		if (!fh) {
+			pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", s->display);
+			pgm_set_detail(ctx, "%s", errbuf);
+			return PGM_EIO;
+		}
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	pgm_sha256_init(&sha);
+	pgm_buf_puts(&b, ctx->dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");
+	if (ctx->ddl_lock_timeout > 0)
+		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", (int)(ctx->ddl_lock_timeout * 1000.0));
+	pgm_buf_puts(&b, " SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)");
+	res = pq->exec(ctx->conn, b.ptr);
+	pgm_buf_reset(&b);
+	if (!res || pq->resultStatus(res) != PGRES_TUPLES_OK) {
+		rc = pgm_fail_result(ctx, res, "could not begin the migration");
+		if (res)
+			pq->clear(res);
+		goto out;
+	}
+	pq->clear(res);
+
+	while (!eof) {
+		long got = pgm_os_fread(fh, chunk, STREAM_CHUNK);
+		const char *p = chunk;
+		size_t n;
+		pgm_lex_result lx;
+		size_t cut = 0, i;
+		if (got < 0) {
+			rc = pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", s->display);
+			goto out;
+		}
+		eof = got == 0;
+		n = (size_t)got;
+		if (first && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+			p += 3;
+			n -= 3;
+		}
+		first = 0;
+		pgm_checksum_feed(&sha, &cr, p, n);
+		pgm_buf_put(&tail, p, n);
+		if (tail.failed) {
+			rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory streaming \"%s\"", s->display);
+			goto out;
+		}
+		if (tail.len == 0)
+			continue;
+		if (pgm_lex(&lx, tail.ptr, tail.len) != 0) {
+			rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+			goto out;
+		}
+		/* send every complete statement; keep the unfinished last one */
+		for (i = 0; i < lx.count; i++) {
+			const pgm_stmt *st = &lx.stmts[i];
+			int complete = st->end > st->start && tail.ptr[st->end - 1] == ';' &&
+			               !(lx.error && lx.error_offset >= st->start && lx.error_offset < st->end);
+			if (!complete && !eof)
+				break;
+			if (st->is_txctl || (lx.error && strcmp(lx.error_message, "psql meta-commands are not SQL") == 0 &&
+			                     lx.error_offset < st->end)) {
+				rc = pgm_fail(ctx, PGM_ESOURCE, st->is_txctl ? "the migration controls its own transaction"
+				                                             : "psql meta-commands are not SQL");
+				locate_piece(ctx, s, tail.ptr, tail.len, st->is_txctl ? st->start : lx.error_offset, line_base,
+					stmt_base + (int)i + 1);
+				pgm_lex_free(&lx);
+				goto out;
+			}
+			cut = st->end;
+		}
+		if (eof && cut < tail.len)
+			cut = tail.len; /* trailing comments and blanks */
+		if (cut == 0 && tail.len > STREAM_MAX_STATEMENT) {
+			pgm_lex_free(&lx);
+			rc = pgm_fail(ctx, PGM_ESOURCE, "a statement of %s is larger than %u MiB", s->display, STREAM_MAX_STATEMENT >> 20);
+			locate_piece(ctx, s, tail.ptr, tail.len, 0, line_base, stmt_base + 1);
+			pgm_set_hint(ctx, "split it into several statements (e.g. INSERTs of a few thousand rows each)");
+			goto out;
+		}
+		if (cut > 0) {
+			char saved = tail.ptr[cut];
+			int nstmts = 0;
+			for (i = 0; i < lx.count && lx.stmts[i].end <= cut; i++)
+				nstmts++;
+			tail.ptr[cut] = '\0';
+			res = pq->exec(ctx->conn, tail.ptr);
+			tail.ptr[cut] = saved;
+			if (!res || (pq->resultStatus(res) != PGRES_COMMAND_OK && pq->resultStatus(res) != PGRES_TUPLES_OK &&
+			             pq->resultStatus(res) != PGRES_EMPTY_QUERY)) {
+				const char *pos = res ? pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+				size_t off = pos ? char_to_byte(tail.ptr, cut, atol(pos)) : 0;
+				int nth = 0;
+				rc = pgm_fail_result(ctx, res, "the migration failed");
+				if (res)
+					pq->clear(res);
+				for (i = 0; i < lx.count && lx.stmts[i].end <= off; i++)
+					nth++;
+				locate_piece(ctx, s, tail.ptr, cut, pos ? off : (lx.count ? lx.stmts[0].start : 0), line_base,
+					stmt_base + nth + 1);
+				pgm_lex_free(&lx);
+				goto out;
+			}
+			pq->clear(res);
+			line_base += count_lines(tail.ptr, cut);
+			stmt_base += nstmts;
+			memmove(tail.ptr, tail.ptr + cut, tail.len - cut);
+			tail.len -= cut;
+			tail.ptr[tail.len] = '\0';
+		}
+		pgm_lex_free(&lx);
+		if (ctx->interrupted) {
+			rc = pgm_fail(ctx, PGM_ECANCELED, "interrupted");
+			goto out;
+		}
+	}
+	pgm_checksum_end(&sha, &cr, s->checksum);
+	append_bookkeeping(ctx, &b, s);
+	pgm_buf_puts(&b, ctx->dry_run ? "RELEASE SAVEPOINT pgm_step" : "COMMIT");
+	if (b.failed) {
+		rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+		goto out;
+	}
+	res = pq->exec(ctx->conn, b.ptr);
+	if (!res || pq->resultStatus(res) != PGRES_COMMAND_OK) {
+		rc = pgm_fail_result(ctx, res, "could not record the migration");
+		if (res)
+			pq->clear(res);
+		goto out;
+	}
+	pq->clear(res);
+	if (!s->out_of_order)
+		ctx->cur_version = s->after;
+	ctx->steps_done++;
+	emit_step(ctx, PGM_EV_STEP_DONE, s, pgm_os_now_ms() - t0, index, total);
+
+out:
+	if (rc != 0) {
+		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_OK && !ctx->dry_run) {
+			if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
+				pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+			log_failure(ctx, s); /* checksum unknown: the file was not read to its end */
+		}
+		add_hint(ctx);
+		emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - t0, index, total);
+	}
+	pgm_os_fclose(fh);
+	free(chunk);
+	pgm_buf_free(&b);
+	pgm_buf_free(&tail);
+	return rc;
+}
+
 static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 {
 	pgm_event ev;
@@ -789,8 +1018,13 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 		 * which runs inside one transaction: each failure is then its own) */
 		while (i + k < n && k < (ctx->dry_run ? 1u : BATCH_MAX_STEPS)) {
 			step *s = &steps[i + k];
-			if ((rc = load_step(ctx, s)) != 0 || (rc = check_body(ctx, s)) != 0) {
+			if ((rc = load_step(ctx, s)) != 0 || (!s->stream && (rc = check_body(ctx, s)) != 0)) {
 				emit_step(ctx, PGM_EV_STEP_FAILED, s, 0, (int)(i + k) + 1, (int)n);
+				break;
+			}
+			if (s->stream) {
+				if (k > 0)
+					free_step_body(s);
 				break;
 			}
 			if (s->lex.no_transaction || s->lex.error) {
@@ -838,6 +1072,10 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 				continue;
 			}
 			i += k;
+		} else if (steps[i].stream) {
+			rc = run_stream(ctx, &steps[i], (int)i + 1, (int)n);
+			free_step_body(&steps[i]);
+			i++;
 		} else if (ctx->dry_run) {
 			pgm_warn(ctx, steps[i].display, "%s runs outside a transaction: not rehearsed by --dry-run", steps[i].display);
 			emit_step(ctx, PGM_EV_STEP_SKIPPED, &steps[i], 0, (int)i + 1, (int)n);

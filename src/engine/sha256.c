@@ -91,19 +91,53 @@ void pgm_sha256_hex(pgm_sha256 *s, char out[65])
 	out[64] = '\0';
 }
 
-void pgm_checksum(const char *body, size_t len, char out[65])
+/*
+ * Feed a piece of a body, turning CRLF into LF even when the pair is split
+ * between two pieces (*pending_cr carries a CR seen at the end of the last).
+ */
+void pgm_checksum_feed(pgm_sha256 *s, int *pending_cr, const char *p, size_t len)
 {
-	pgm_sha256 s;
-	size_t i = 0, run = 0;
-	pgm_sha256_init(&s);
-	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
-		i = run = 3;
-	for (; i < len; i++) {
-		if (body[i] == '\r' && i + 1 < len && body[i + 1] == '\n') {
-			pgm_sha256_update(&s, body + run, i - run);
+	size_t i, run = 0;
+	if (len == 0)
+		return;
+	if (*pending_cr) {
+		*pending_cr = 0;
+		if (p[0] != '\n')
+			pgm_sha256_update(s, "\r", 1);
+	}
+	for (i = 0; i < len; i++) {
+		if (p[i] != '\r')
+			continue;
+		if (i + 1 == len) {
+			pgm_sha256_update(s, p + run, i - run);
+			*pending_cr = 1;
+			return;
+		}
+		if (p[i + 1] == '\n') {
+			pgm_sha256_update(s, p + run, i - run);
 			run = i + 1; /* skip the CR, keep the LF */
 		}
 	}
-	pgm_sha256_update(&s, body + run, len - run);
-	pgm_sha256_hex(&s, out);
+	pgm_sha256_update(s, p + run, len - run);
+}
+
+void pgm_checksum_end(pgm_sha256 *s, int *pending_cr, char out[65])
+{
+	if (*pending_cr)
+		pgm_sha256_update(s, "\r", 1);
+	*pending_cr = 0;
+	pgm_sha256_hex(s, out);
+}
+
+void pgm_checksum(const char *body, size_t len, char out[65])
+{
+	pgm_sha256 s;
+	int cr = 0;
+	pgm_sha256_init(&s);
+	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
+		body += 3;
+		len -= 3;
+	}
+	pgm_checksum_feed(&s, &cr, body, len);
+	pgm_checksum_end(&s, &cr, out);
 }

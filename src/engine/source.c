@@ -447,3 +447,35 @@ write_failed_up:
 	free(clean);
 	return rc;
 }
+
+int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char out[65])
+{
+	char errbuf[256];
+	static char chunk[1 << 16];
+	void *fh = pgm_os_fopen_read(path, errbuf, sizeof errbuf);
+	pgm_sha256 s;
+	int cr = 0, first = 1;
+	long got;
+
+	if (!fh) {
+		pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+		pgm_set_detail(ctx, "%s", errbuf);
+		return PGM_EIO;
+	}
+	pgm_sha256_init(&s);
+	while ((got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0) {
+		const char *p = chunk;
+		size_t n = (size_t)got;
+		if (first && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+			p += 3;
+			n -= 3;
+		}
+		first = 0;
+		pgm_checksum_feed(&s, &cr, p, n);
+	}
+	pgm_os_fclose(fh);
+	if (got < 0)
+		return pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+	pgm_checksum_end(&s, &cr, out);
+	return 0;
+}

@@ -243,6 +243,20 @@ static void test_lexer(void)
 	pgm_lex(&r, sql, strlen(sql));
 	CHECK_INT(r.count, 0);
 	pgm_lex_free(&r);
+	/* no split inside parentheses, as psql and the server (lexer conformance) */
+	sql = "CREATE RULE r AS ON INSERT TO t DO INSTEAD (DELETE FROM t; NOTIFY x;);\nSELECT 1;";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.count, 2);
+	if (r.count == 2) {
+		CHECK_INT(r.stmts[0].end, strchr(sql, '\n') - sql);
+		CHECK_INT(r.stmts[1].start, strchr(sql, '\n') - sql + 1);
+	}
+	pgm_lex_free(&r);
+	/* BEGIN/END inside parentheses open no BEGIN ATOMIC block (psql's rule) */
+	sql = "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'select 1';\nSELECT 2;";
+	pgm_lex(&r, sql, strlen(sql));
+	CHECK_INT(r.count, 2);
+	pgm_lex_free(&r);
 }
 
 static void test_buf(void)
@@ -283,10 +297,224 @@ static void test_sha256(void)
 	CHECK_STR(hex2, hex);
 	pgm_checksum("CREATE TABLE a (id int);\nSELECT 2;\n", 35, hex2);
 	CHECK(strcmp(hex, hex2) != 0);
+	/* fed in pieces, a CRLF split between two pieces is still one LF */
+	{
+		const char *crlf = "CREATE TABLE a (id int);\r\nSELECT 1;\r\n";
+		size_t cut;
+		pgm_checksum("CREATE TABLE a (id int);\nSELECT 1;\n", 35, hex);
+		size_t n = strlen(crlf);
+		for (cut = 0; cut <= n; cut++) {
+			int cr = 0;
+			pgm_sha256_init(&s);
+			pgm_checksum_feed(&s, &cr, crlf, cut);
+			pgm_checksum_feed(&s, &cr, crlf + cut, n - cut);
+			pgm_checksum_end(&s, &cr, hex2);
+			CHECK_STR(hex2, hex);
+		}
+	}
 	/* a lone CR is content, not a line end */
 	pgm_checksum("a\rb", 3, hex2);
 	pgm_checksum("ab", 2, hex);
 	CHECK(strcmp(hex, hex2) != 0);
+}
+
+/* ---- the linter (lint.c) over texts in memory ---- */
+
+static pgm_lint_result *lint_set(const char *const *ups, const char *const *downs, size_t n, const char *const *disabled)
+{
+	pgm__lint_input in[8];
+	pgm_lint_result *r = NULL;
+	size_t i;
+	static const char *const upn[] = { "1_a.up.sql", "2_b.up.sql", "3_c.up.sql", "4_d.up.sql" };
+	static const char *const downn[] = { "1_a.down.sql", "2_b.down.sql", "3_c.down.sql", "4_d.down.sql" };
+	memset(in, 0, sizeof in);
+	for (i = 0; i < n && i < 4; i++) {
+		in[i].version = (int64_t)i + 1;
+		in[i].up_file = upn[i];
+		in[i].up = ups[i];
+		in[i].up_len = strlen(ups[i]);
+		if (downs[i]) {
+			in[i].down_file = downn[i];
+			in[i].down = downs[i];
+			in[i].down_len = strlen(downs[i]);
+		}
+	}
+	CHECK_INT(pgm__lint_run(&r, in, n, disabled, NULL), 0);
+	return r;
+}
+
+static pgm_lint_result *lint1(const char *up, const char *down)
+{
+	return lint_set(&up, &down, 1, NULL);
+}
+
+/* how many findings of `rule`; the first one's line and column go to line and col */
+static int nrule(const pgm_lint_result *r, const char *rule, int *line, int *col)
+{
+	size_t i;
+	int n = 0;
+	for (i = 0; r && i < r->count; i++)
+		if (strcmp(r->findings[i].rule, rule) == 0) {
+			if (n++ == 0 && line) {
+				*line = r->findings[i].line;
+				if (col)
+					*col = r->findings[i].column;
+			}
+		}
+	return n;
+}
+
+static void test_lint(void)
+{
+	pgm_lint_result *r;
+	int line = 0, col = 0;
+	char *bad = NULL;
+	const char *good_down = "-- undo\nDROP TABLE IF EXISTS t CASCADE;\n";
+
+	/* a clean migration: nothing */
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY);\n", good_down);
+	CHECK_INT(r->count, 0);
+	CHECK_INT(r->files, 2);
+	CHECK_INT(r->migrations, 1);
+	pgm_lint_result_free(r);
+
+	/* positions are in characters: the é before the statement counts once */
+	r = lint1("-- t\n/* é */ CREATE TABLE t (id int);\n", good_down);
+	CHECK_INT(nrule(r, "PGM001", &line, &col), 1);
+	CHECK_INT(line, 2);
+	CHECK_INT(col, 9);
+	CHECK_STR(r->findings[0].source_line, "/* é */ CREATE TABLE t (id int);");
+	CHECK_STR(r->findings[0].severity, "warning");
+	pgm_lint_result_free(r);
+	/* CRLF */
+	r = lint1("-- t\r\n\r\nDROP TABLE t;\r\n", "-- u\r\nSELECT 1;\r\n");
+	CHECK_INT(nrule(r, "PGM002", &line, &col), 1);
+	CHECK_INT(line, 3);
+	CHECK_INT(col, 1);
+	CHECK_STR(r->findings[0].source_line, "DROP TABLE t;");
+	pgm_lint_result_free(r);
+
+	/* foreign keys: quoted names keep their case, unquoted fold; schemas are optional */
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS t (id int, \"UserId\" int REFERENCES u(id));\n"
+		"CREATE INDEX IF NOT EXISTS i ON t (userid);\n", good_down);
+	CHECK_INT(nrule(r, "PGM003", &line, &col), 1);
+	CHECK_INT(col, 52);
+	pgm_lint_result_free(r);
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS public.t (id int, UserId int REFERENCES u(id));\n"
+		"CREATE INDEX IF NOT EXISTS i ON t (\"userid\" DESC);\n", good_down);
+	CHECK_INT(nrule(r, "PGM003", NULL, NULL), 0);
+	pgm_lint_result_free(r);
+	/* two columns: in any order among the leading ones; a partial index or a later column does not count */
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS t (a int, b int, c int, FOREIGN KEY (a, b) REFERENCES u (x, y));\n"
+		"CREATE INDEX IF NOT EXISTS i ON t (b, a, c);\n", good_down);
+	CHECK_INT(nrule(r, "PGM003", NULL, NULL), 0);
+	pgm_lint_result_free(r);
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS t (a int REFERENCES u, b int, c int REFERENCES u);\n"
+		"CREATE INDEX IF NOT EXISTS i ON t (b, a) WHERE a > 0;\nCREATE INDEX IF NOT EXISTS j ON t (b, c);\n", good_down);
+	CHECK_INT(nrule(r, "PGM003", NULL, NULL), 2);
+	pgm_lint_result_free(r);
+	/* the index may come from another migration of the set, and from a PRIMARY KEY/UNIQUE */
+	{
+		const char *ups[] = { "-- a\nCREATE TABLE IF NOT EXISTS t (id int, u int REFERENCES u, v int REFERENCES v UNIQUE);\n",
+			"-- b\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (u);\n" };
+		const char *downs[] = { good_down, "-- b\nDROP INDEX CONCURRENTLY IF EXISTS i;\n" };
+		r = lint_set(ups, downs, 2, NULL);
+		CHECK_INT(r->count, 0);
+		pgm_lint_result_free(r);
+		/* --disable by id and by name, several in one string */
+		ups[1] = "CREATE INDEX IF NOT EXISTS i ON t (u);\n";
+		r = lint_set(ups, downs, 2, NULL);
+		CHECK_INT(nrule(r, "PGM006", NULL, NULL), 1);
+		CHECK_INT(nrule(r, "PGM007", NULL, NULL), 1);
+		pgm_lint_result_free(r);
+		{
+			const char *dis[] = { "no-comment, PGM007", NULL };
+			r = lint_set(ups, downs, 2, dis);
+			CHECK_INT(r->count, 0);
+			pgm_lint_result_free(r);
+		}
+	}
+
+	/* down: what the up creates must be mentioned; dropping a table covers its indexes */
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS t (id int);\nCREATE INDEX IF NOT EXISTS t_i ON t (id);\n"
+		"CREATE TYPE \"Mood\" AS ENUM ('a');\n", good_down);
+	CHECK_INT(nrule(r, "PGM005", &line, &col), 1);
+	CHECK_INT(line, 4);
+	CHECK_INT(col, 13);
+	CHECK_STR(r->findings[0].severity, "error");
+	pgm_lint_result_free(r);
+	r = lint1("-- t\nCREATE TYPE \"Mood\" AS ENUM ('a');\n", "-- u\nDROP TYPE IF EXISTS mood;\n");
+	CHECK_INT(nrule(r, "PGM005", NULL, NULL), 1); /* "Mood" is not mood */
+	pgm_lint_result_free(r);
+	r = lint1("-- t\nALTER TABLE u ADD COLUMN IF NOT EXISTS c int;\n", "-- u\nALTER TABLE u DROP COLUMN IF EXISTS c;\n");
+	CHECK_INT(r->count, 0);
+	pgm_lint_result_free(r);
+	r = lint1("-- t\nALTER TABLE u ADD COLUMN IF NOT EXISTS c int;\n", "-- u\nSELECT 1;\n");
+	CHECK_INT(nrule(r, "PGM005", NULL, NULL), 1);
+	pgm_lint_result_free(r);
+	/* what the up drops again (a scratch table, a helper function) is not left behind */
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS scratch (id int);\nCREATE OR REPLACE FUNCTION h(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+		"DROP FUNCTION IF EXISTS h(int), public.nothing(); DROP TABLE IF EXISTS scratch;\n", "-- u\nSELECT 1;\n");
+	CHECK_INT(r->count, 0);
+	pgm_lint_result_free(r);
+
+	/* ignore directives: before the statement, at the end of its line, in it; per file */
+	r = lint1("-- t\n-- pgmigrate:ignore PGM001 reason\nCREATE TABLE t (id int); CREATE TABLE u (id int); -- pgmigrate:ignore PGM001\n"
+		"CREATE TABLE v (id int);\n", "-- u\nDROP TABLE IF EXISTS t, u, v;\n");
+	CHECK_INT(nrule(r, "PGM001", &line, NULL), 1);
+	CHECK_INT(line, 4);
+	pgm_lint_result_free(r);
+	r = lint1("-- t\nCREATE TABLE t (id int);\n/* pgmigrate:ignore-file PGM001 */\nCREATE TABLE u (id int);\n",
+		"-- u\nDROP TABLE IF EXISTS t, u;\n");
+	CHECK_INT(r->count, 0);
+	pgm_lint_result_free(r);
+	/* a directive in the down silences PGM004 and PGM005 for the pair */
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS t (id int);\n", "-- pgmigrate:ignore-file PGM004 irreversible\n");
+	CHECK_INT(r->count, 0);
+	pgm_lint_result_free(r);
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS t (id int);\n", "-- keep the data\n-- pgmigrate:ignore-file PGM005\nSELECT 1;\n");
+	CHECK_INT(r->count, 0);
+	pgm_lint_result_free(r);
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS t (id int);\n", NULL);
+	CHECK_INT(nrule(r, "PGM004", NULL, NULL), 1);
+	CHECK_INT(r->errors, 1);
+	CHECK_INT(r->files, 1);
+	pgm_lint_result_free(r);
+
+	/* statements inside strings, dollar quotes and comments are not statements */
+	r = lint1("-- CREATE TABLE x (id int);\nSELECT 'DROP TABLE y;', $$ BEGIN; COMMIT; $$;\n/* ALTER TABLE z ADD COLUMN c int NOT NULL; */\n",
+		"-- u\nSELECT 1;\n");
+	CHECK_INT(r->count, 0);
+	pgm_lint_result_free(r);
+
+	/* long identifiers: 63 bytes is fine, 64 is not; a quoted one counts without its quotes */
+	r = lint1("-- t\nCREATE TABLE IF NOT EXISTS \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" (id int);\n"
+		"CREATE TABLE IF NOT EXISTS bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb (id int);\n",
+		"-- u\nDROP TABLE IF EXISTS \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\";\n"
+		"DROP TABLE IF EXISTS bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb; -- pgmigrate:ignore PGM013\n");
+	CHECK_INT(nrule(r, "PGM013", &line, &col), 1);
+	CHECK_INT(line, 3);
+	CHECK_INT(col, 28);
+	pgm_lint_result_free(r);
+
+	/* unknown rules are refused by name */
+	{
+		const char *dis[] = { "PGM001", "PGM001,nope", NULL };
+		pgm__lint_input in;
+		memset(&in, 0, sizeof in);
+		r = NULL;
+		CHECK_INT(pgm__lint_run(&r, &in, 0, dis, &bad), PGM_EUSAGE);
+		CHECK_STR(bad, "nope");
+		CHECK(r == NULL);
+		free(bad);
+	}
+	{
+		size_t n = 0;
+		const pgm_lint_rule *rules = pgm_lint_rules(&n);
+		CHECK_INT(n, 15);
+		CHECK_STR(rules[0].id, "PGM001");
+		CHECK_STR(rules[n - 1].id, "PGM015");
+	}
 }
 
 int main(void)
@@ -299,6 +527,7 @@ int main(void)
 	test_positions();
 	test_lexer();
 	test_buf();
+	test_lint();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -707,6 +707,45 @@ void pgm_os_services(pgm_os_service_cb cb, void *arg)
 	CloseServiceHandle(scm);
 }
 
+/* StartService returns once the service's process is up, while PostgreSQL may still be
+ * starting (pg_ctl runservice reports START_PENDING until the server accepts connections)
+ * or about to fail: wait for RUNNING, or report the STOPPED service's exit code */
+static int wait_running(SC_HANDLE svc, char *errbuf, size_t errsize)
+{
+	SERVICE_STATUS_PROCESS st;
+	DWORD need, waited = 0;
+
+	for (;;) {
+		if (!QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, (BYTE *)&st, sizeof st, &need)) {
+			win_error(errbuf, errsize, GetLastError());
+			return -1;
+		}
+		if (st.dwCurrentState == SERVICE_RUNNING)
+			return 0;
+		if (st.dwCurrentState == SERVICE_STOPPED) {
+			char why[256];
+			if (st.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
+				snprintf(why, sizeof why, ", exit code %lu", (unsigned long)st.dwServiceSpecificExitCode);
+			else if (st.dwWin32ExitCode != NO_ERROR) {
+				why[0] = ':';
+				why[1] = ' ';
+				win_error(why + 2, sizeof why - 2, st.dwWin32ExitCode);
+			} else
+				why[0] = '\0';
+			snprintf(errbuf, errsize, "the service stopped while starting%s; the server log (the log folder of "
+				"its data directory) or the Windows Event Log says why", why);
+			return -1;
+		}
+		if (waited >= 120000) {
+			snprintf(errbuf, errsize, "the service is still %s after %lu s", state_name(st.dwCurrentState),
+				(unsigned long)(waited / 1000));
+			return -1;
+		}
+		Sleep(250);
+		waited += 250;
+	}
+}
+
 int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t errsize)
 {
 	SC_HANDLE scm, svc;
@@ -739,6 +778,8 @@ int pgm_os_service_start(const char *name, int *denied, char *errbuf, size_t err
 			rc = -1;
 		}
 	}
+	if (rc == 0)
+		rc = wait_running(svc, errbuf, errsize);
 	CloseServiceHandle(svc);
 	CloseServiceHandle(scm);
 	return rc;
