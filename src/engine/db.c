@@ -125,6 +125,9 @@ void pgm_db_disconnect(pgm_ctx *ctx)
 	free(ctx->schema);
 	free(ctx->qtable);
 	free(ctx->qhistory);
+	free(ctx->hist_query);
+	ctx->hist_query = NULL;
+	ctx->prefetched = 0;
 	free(ctx->database);
 	ctx->schema = ctx->qtable = ctx->qhistory = ctx->database = NULL;
 }
@@ -273,6 +276,17 @@ int pgm_db_exec_multi(pgm_ctx *ctx, const char *sql, PGresult **out, int nout)
 	return rc;
 }
 
+/* the latest history row of every version (the text lives in ctx) */
+const char *pgm__hist_query(pgm_ctx *ctx)
+{
+	if (!ctx->hist_query)
+		ctx->hist_query = pgm_aprintf("SELECT DISTINCT ON (version) version, name, direction, outcome, coalesce(checksum, ''), "
+			"checksum_adopted, coalesce(failed_statement, 0), error, "
+			"pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ') "
+			"FROM %s ORDER BY version, id DESC", ctx->qhistory);
+	return ctx->hist_query ? ctx->hist_query : "SELECT 1 WHERE false";
+}
+
 static int cmp_hist(const void *a, const void *b)
 {
 	const pgm_hist *x = a, *y = b;
@@ -355,6 +369,15 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 		pgm__hist_free(ctx);
 		return 0;
 	}
+	if (ctx->prefetched) {
+		/* read with the lock (pgm_db_lock), once */
+		ctx->prefetched = 0;
+		*out_version = ctx->pre_version;
+		*out_dirty = ctx->pre_dirty;
+		if (out_exists)
+			*out_exists = 1;
+		return 0;
+	}
 	if (exists == 0)
 		pgm_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (version bigint not null primary key, dirty boolean not null);\n",
 			ctx->qtable);
@@ -383,10 +406,7 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 	pgm_buf_printf(&b, "SELECT version, dirty FROM %s LIMIT 1;\n", ctx->qtable);
 	with_hist = ctx->history_exists;
 	if (with_hist)
-		pgm_buf_printf(&b, "SELECT DISTINCT ON (version) version, name, direction, outcome, coalesce(checksum, ''), "
-			"checksum_adopted, coalesce(failed_statement, 0), error, "
-			"pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ') "
-			"FROM %s ORDER BY version, id DESC", ctx->qhistory);
+		pgm_buf_puts(&b, pgm__hist_query(ctx));
 	if (b.failed)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	rc = pgm_db_exec_multi(ctx, b.ptr, res, 2);
@@ -478,20 +498,36 @@ int pgm_db_lock(pgm_ctx *ctx)
 		return rc;
 	pq = ctx->pq;
 	key = pgm_lock_key(ctx->schema, ctx->table_name, ctx->database);
-	sql = pgm_aprintf("SELECT pg_catalog.pg_try_advisory_lock(%u::bigint)", key);
+	/* when the tables exist, read them in the same message, right after the
+	 * lock is taken (each statement of a message gets its own snapshot in
+	 * READ COMMITTED, so the read sees everything committed before the lock):
+	 * a no-op `up` is then one round trip after the session information */
+	if (exists && ctx->history_exists && !ctx->dry_run)
+		sql = pgm_aprintf("SELECT pg_catalog.pg_try_advisory_lock(%u::bigint);\n"
+			"SELECT version, dirty FROM %s LIMIT 1;\n%s", key, ctx->qtable, pgm__hist_query(ctx));
+	else
+		sql = pgm_aprintf("SELECT pg_catalog.pg_try_advisory_lock(%u::bigint)", key);
 	if (!sql)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	start = pgm_os_now_ms();
 	next_report = start;
 	for (;;) {
-		PGresult *res = pq->exec(ctx->conn, sql);
+		PGresult *res[3] = { NULL, NULL, NULL };
 		int got;
-		if ((rc = ok_result(ctx, res, PGRES_TUPLES_OK, "could not take the migration lock")) != 0) {
+		if ((rc = pgm_db_exec_multi(ctx, sql, res, 3)) != 0) {
 			free(sql);
 			return rc;
 		}
-		got = strcmp(pq->getvalue(res, 0, 0), "t") == 0;
-		pq->clear(res);
+		got = res[0] && pq->ntuples(res[0]) == 1 && strcmp(pq->getvalue(res[0], 0, 0), "t") == 0;
+		if (got && res[1] && res[2]) {
+			parse_state(ctx, res[1], &ctx->pre_version, &ctx->pre_dirty);
+			rc = load_hist(ctx, res[2]);
+			ctx->prefetched = rc == 0;
+		}
+		for (rc = 0; rc < 3; rc++)
+			if (res[rc])
+				pq->clear(res[rc]);
+		rc = 0;
 		if (got)
 			break;
 		if (ctx->interrupted) {

@@ -187,6 +187,10 @@ struct pgm_ctx {
 	int history_exists;
 	int history_created;   /* created by this run: adopt what is applied */
 	char *qhistory;        /* quoted "schema"."table_history" */
+	char *hist_query;
+	int prefetched;        /* the lock read the state too (pre_*) */
+	int64_t pre_version;
+	int pre_dirty;
 	struct pgm_hist *hist; /* latest history row per version, sorted */
 	size_t nhist;
 	char *os_user;         /* user@host for the history */
@@ -244,6 +248,7 @@ const pgm_hist *pgm_db_hist(const pgm_ctx *ctx, int64_t version);
  * returns 0, or the error of the first failing statement */
 int pgm_db_exec_multi(pgm_ctx *ctx, const char *sql, PGresult **out, int nout);
 void pgm__hist_free(pgm_ctx *ctx);
+const char *pgm__hist_query(pgm_ctx *ctx);
 
 /* ---- linter (lint.c): the checks over texts in memory, for pgm_lint and the tests ---- */
 typedef struct pgm__lint_input {
