@@ -171,7 +171,10 @@ int pgm_client_env(char ***out, pgm_ctx *ctx)
 		if (val && o == PGM_FROM_DOTENV)
 			failed |= strv_set(&v, &n, pgm__pgvars[i][0], val);
 	}
-	if (ctx->url) {
+	if (ctx->url && !strchr(ctx->url, '=') && !strstr(ctx->url, "://")) {
+		/* a plain database name, as libpq's dbname expansion takes it */
+		failed |= strv_set(&v, &n, "PGDATABASE", ctx->url);
+	} else if (ctx->url) {
 		PQconninfoOption *opts, *o;
 		char *err = NULL;
 		int rc = pgm__load_libpq(ctx);

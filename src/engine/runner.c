@@ -1268,6 +1268,7 @@ int pgm_goto(pgm_ctx *ctx, int64_t version)
 		return rc;
 	if (find_version(ctx, version) < 0) {
 		rc = pgm_fail(ctx, PGM_ENOTFOUND, "no migration has version %lld", (long long)version);
+		ctx->err.version = version;
 		pgm_set_hint(ctx, "`pgmigrate status` lists the versions in \"%s\"", ctx->path);
 		return rc;
 	}
