@@ -46,7 +46,10 @@ static int connect_failed(pgm_ctx *ctx)
 	if (msg && (strstr(msg, "Connection refused") || strstr(msg, "connection refused") ||
 	            strstr(msg, "No such file or directory") || strstr(msg, "could not connect"))) {
 		/* a local server on Windows is a service: say which, and in what state */
-		char *svc = pgm__service_advice();
+		const char *h = ctx->pq->host(ctx->conn);
+		int local = !h || !*h || h[0] == '/' || strcmp(h, "localhost") == 0 ||
+		            strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
+		char *svc = local ? pgm__service_advice() : NULL;
 		if (svc)
 			pgm_set_hint(ctx, "is PostgreSQL running? %s; or `docker compose up -d` if you use Docker; "
 				"or check DATABASE_URL in .env", svc);

@@ -317,7 +317,7 @@ int pgm_read_body(pgm_ctx *ctx, const char *path, const char *display, char **ou
 	return 0;
 }
 
-/* lower-case letters, digits and '_' only: what every peer tool writes */
+/* lower-case ASCII letters, digits, '_' and non-ASCII (UTF-8) letters */
 static char *sanitize_name(const char *name)
 {
 	size_t n = strlen(name), i, o = 0;
@@ -326,7 +326,9 @@ static char *sanitize_name(const char *name)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
-		if (isalnum(c))
+		if (c >= 0x80)
+			s[o++] = (char)c; /* UTF-8 letters stay: añadir_reseñas */
+		else if (isalnum(c))
 			s[o++] = (char)tolower(c);
 		else if (o > 0 && s[o - 1] != '_')
 			s[o++] = '_';
