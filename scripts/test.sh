@@ -78,7 +78,9 @@ if has_stage asan; then
         cmake --build build/asan -j "$JOBS"
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
         export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-        ctest_run build/asan
+        # (the installer label packages the mingw pgmigrate.exe, not this build: run in ci only)
+        # valgrind and peak-RSS checks cannot run under ASan; wine, pwsh and the MSI test the ci build
+        ctest_run build/asan -LE '^(installer|windows|powershell)$' -E 'test_(valgrind|stream)$'
     )
     stage_end $?
     set -e

@@ -375,6 +375,105 @@ typedef struct pgm_lint_result {
 int pgm_lint(pgm_lint_result **out, pgm_ctx *ctx, const char *const *disabled);
 void pgm_lint_result_free(pgm_lint_result *r);
 
+/* ---- verify: up, down, up again, in a transaction that is rolled back (docs/doctor.md) ---- */
+
+typedef enum {
+	PGM_VERIFY_ONE = 0,    /**< one version, on top of the migrations below it */
+	PGM_VERIFY_PENDING,    /**< each pending migration, on top of the previous one */
+	PGM_VERIFY_ALL         /**< every migration, after reverting the applied ones */
+} pgm_verify_mode;
+
+typedef enum {
+	PGM_VERIFY_OK = 0,     /**< down restored the schema; up ran again to the same schema */
+	PGM_VERIFY_DIFFERENT,  /**< the schema after down (or after up again) differs */
+	PGM_VERIFY_NO_DOWN,    /**< there is no down migration to verify */
+	PGM_VERIFY_FAILED,     /**< a step failed: phase and error say which and why */
+	PGM_VERIFY_NOT_RUN     /**< not verified because of an earlier one (error.message) */
+} pgm_verify_outcome;
+
+/** Catalog lines (one per object or attribute) found in one snapshot only. */
+typedef struct pgm_verify_diff {
+	char **missing;        /**< in the first snapshot only */
+	size_t nmissing;
+	char **extra;          /**< in the second snapshot only */
+	size_t nextra;
+} pgm_verify_diff;
+
+typedef struct pgm_verify_item {
+	const pgm_migration *migration; /**< borrowed from the context */
+	pgm_verify_outcome outcome;
+	int scratch;           /**< verified in a scratch database (a no-transaction migration, or after one) */
+	pgm_verify_diff down;  /**< before up (first) against after down (second) */
+	pgm_verify_diff again; /**< after up (first) against after up again (second) */
+	const char *phase;     /**< FAILED: "prepare", "scratch", "snapshot", "up", "down" or "up again" */
+	pgm_error error;       /**< FAILED: the error; NO_DOWN, NOT_RUN: message says why */
+} pgm_verify_item;
+
+typedef struct pgm_verify_result {
+	pgm_verify_item *items;
+	size_t count;
+	size_t failed;         /**< items whose outcome is not PGM_VERIFY_OK */
+	int64_t version;       /**< the database's version, unchanged (-1: none) */
+	char *scratch_database; /**< the scratch database used and dropped, or NULL */
+} pgm_verify_result;
+
+/**
+ * Check that each down migration undoes its up migration: with the
+ * migration lock held, in one transaction that is always rolled back, for
+ * each migration: snapshot the catalog, up, snapshot, down, snapshot, up
+ * again, snapshot; compare. Migrations that cannot run in a transaction
+ * are verified in a scratch database (CREATE DATABASE, dropped after).
+ * PGM_VERIFY_ONE verifies `version` on top of the migrations below it
+ * (pending ones are applied, applied ones above it reverted, in the
+ * transaction); PGM_VERIFY_PENDING each pending migration in order;
+ * PGM_VERIFY_ALL reverts every applied migration, then verifies all.
+ * The database is left as it was.
+ * @param[out] out one item per migration; free with pgm_verify_result_free
+ * @return 0 when the verification ran (findings are in the items), or an
+ *         error that stopped it (connection, lock, dirty, PGM_ENOTFOUND)
+ */
+int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int64_t version);
+void pgm_verify_result_free(pgm_verify_result *r);
+
+/* ---- doctor: why doesn't it work (docs/doctor.md) ---- */
+
+typedef enum {
+	PGM_CHECK_PASS = 0,
+	PGM_CHECK_INFO,        /**< worth knowing, not a problem */
+	PGM_CHECK_WARN,        /**< may be why something fails */
+	PGM_CHECK_FAIL,        /**< pgmigrate cannot work like this */
+	PGM_CHECK_SKIP         /**< not checked: an earlier check failed */
+} pgm_check_status;
+
+typedef struct pgm_check {
+	const char *name;      /**< config, migrations, libpq, server, login, version, privileges,
+	                            tracking, applied, last_run, pending, lock, installs, services */
+	pgm_check_status status;
+	char *message;
+	char *detail;          /**< or NULL */
+	char *hint;            /**< what to do, or NULL */
+} pgm_check;
+
+typedef struct pgm_doctor_report {
+	pgm_check *items;
+	size_t count;
+	size_t failures;       /**< checks with status FAIL */
+	size_t warnings;
+} pgm_doctor_report;
+
+/**
+ * Run every check, in order: configuration and where it came from (the
+ * password masked), the migration files, libpq, whether the server
+ * answers, the login, the server version, the right to create tables, the
+ * tracking table (dirty? the failed statement), the history's last failed
+ * run, pending migrations, who holds the migration lock, PostgreSQL
+ * installs and services. Reads only: takes no lock, creates nothing.
+ * @param[out] out free with pgm_doctor_report_free
+ * @return 0 (problems are in the report), PGM_ENOMEM
+ */
+int pgm_doctor(pgm_doctor_report **out, pgm_ctx *ctx);
+void pgm_doctor_report_free(pgm_doctor_report *r);
+
 /* ---- pure helpers, exposed for the CLI and for tests ---- */
 
 /**

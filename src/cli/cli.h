@@ -31,6 +31,7 @@ typedef struct cli {
 	int verbose;
 	int all;          /* down --all */
 	int offline;      /* validate --offline */
+	int pending;      /* verify --pending */
 	/* lint only: --disable ID (repeatable, NULL-terminated), --format, --strict */
 	const char *disable[33];
 	int ndisable;
@@ -66,6 +67,8 @@ int cmd_env(cli *c);
 int cmd_service(cli *c);
 int cmd_validate(cli *c);
 int cmd_lint(cli *c);
+int cmd_verify(cli *c);
+int cmd_doctor(cli *c);
 
 /* the program: main_posix.c / main_win32.c call it with UTF-8 arguments */
 int pgm_cli_main(int argc, char **argv);

@@ -35,6 +35,11 @@ static const char usage[] =
 "  validate        check the files and, with a database, that applied\n"
 "                  migrations are unchanged and none was skipped (--offline:\n"
 "                  files only)\n"
+"  verify [V | --pending | --all]  test the down migrations: up, down, up\n"
+"                  again in a transaction that is rolled back, comparing the\n"
+"                  schema (default: the pending ones; docs/doctor.md)\n"
+"  doctor          check configuration, server, login, rights, tracking\n"
+"                  table, lock and installs; say what to do (docs/doctor.md)\n"
 "  help            show this text\n"
 "\n"
 "Options:\n"
@@ -109,7 +114,7 @@ static const struct command {
 	{ "up", cmd_migrate }, { "down", cmd_migrate }, { "goto", cmd_migrate }, { "force", cmd_migrate },
 	{ "status", cmd_status }, { "version", cmd_version }, { "new", cmd_new }, { "create", cmd_new },
 	{ "validate", cmd_validate }, { "lint", cmd_lint }, { "psql", cmd_psql }, { "env", cmd_env },
-	{ "service", cmd_service }, { NULL, NULL }
+	{ "service", cmd_service }, { "verify", cmd_verify }, { "doctor", cmd_doctor }, { NULL, NULL }
 };
 
 static cli *interrupt_target;
@@ -169,6 +174,7 @@ int pgm_cli_main(int argc, char **argv)
 		if (strcmp(a, "--strict") == 0) { c.strict = 1; continue; }
 		if (strcmp(a, "--dry-run") == 0) { c.opts.dry_run = 1; continue; }
 		if (strcmp(a, "--offline") == 0) { c.offline = 1; continue; }
+		if (strcmp(a, "--pending") == 0) { c.pending = 1; continue; }
 		if (strcmp(a, "--allow-modified") == 0) { c.opts.allow_modified = 1; continue; }
 		if (strcmp(a, "--allow-out-of-order") == 0) { c.opts.allow_out_of_order = 1; continue; }
 		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) { c.verbose = 1; continue; }

@@ -1,0 +1,3 @@
+SELECT 1;
+SELECT été FROM "t€";
+﻿SELECT 2
