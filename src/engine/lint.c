@@ -1575,7 +1575,7 @@ int pgm__lint_run(pgm_lint_result **out, const pgm__lint_input *in, size_t n,
 		return PGM_ENOMEM;
 	}
 	if (L.nfound > 1)
-		if (L.nfound) qsort(L.found, L.nfound, sizeof *L.found, cmp_pending);
+		qsort(L.found, L.nfound, sizeof *L.found, cmp_pending);
 	for (i = 0; i < L.nfound; i++) {
 		r->findings[i] = L.found[i].f;
 		if (strcmp(r->findings[i].severity, "error") == 0)

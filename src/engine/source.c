@@ -170,7 +170,8 @@ int pgm_load(pgm_ctx *ctx)
 		goto out;
 	}
 	/* sorted, so warnings and errors come in a stable order */
-	qsort(s.names, s.count, sizeof *s.names, cmp_str);
+	if (s.count)
+		qsort(s.names, s.count, sizeof *s.names, cmp_str);
 
 	for (i = 0; i < s.count; i++) {
 		char namebuf[512];
@@ -240,7 +241,8 @@ int pgm_load(pgm_ctx *ctx)
 			mig->pub.down_file = disp;
 		}
 	}
-	qsort(ctx->migs, ctx->nmigs, sizeof *ctx->migs, cmp_mig);
+	if (ctx->nmigs)
+		qsort(ctx->migs, ctx->nmigs, sizeof *ctx->migs, cmp_mig);
 	for (i = 0; i < ctx->nmigs; i++) {
 		/* pointers into the array moved with qsort: refresh them */
 		ctx->migs[i].pub.name = ctx->migs[i].name;

@@ -555,7 +555,8 @@ static int take_snapshot(pgm_ctx *ctx, PGconn *conn, snap *out)
 		out->n++;
 	}
 	pq->clear(res[1]);
-	qsort(out->lines, out->n, sizeof *out->lines, cmp_line);
+	if (out->n)
+		qsort(out->lines, out->n, sizeof *out->lines, cmp_line);
 	return 0;
 }
 
