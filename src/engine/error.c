@@ -126,3 +126,50 @@ void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...)
 	pgm_emit(ctx, &ev);
 	free(msg);
 }
+
+size_t pgm_char_to_byte(const char *text, size_t len, long pos)
+{
+	size_t i = 0;
+	long chars = 0;
+	while (i < len && chars < pos - 1) {
+		i++;
+		while (i < len && ((unsigned char)text[i] & 0xC0) == 0x80)
+			i++;
+		chars++;
+	}
+	return i;
+}
+
+void pgm_error_place(pgm_ctx *ctx, const char *file, int64_t version, const char *text, size_t len,
+	size_t off, int line_base, const pgm_lex_result *lex, int statement)
+{
+	size_t ls, le;
+	free(ctx->err.file);
+	ctx->err.file = pgm_strdup(file);
+	ctx->err.version = version;
+	if (!text)
+		return;
+	if (off > len)
+		off = len;
+	pgm_text_position(text, len, off, &ctx->err.line, &ctx->err.column);
+	ctx->err.line += line_base - 1;
+	ls = off;
+	while (ls > 0 && text[ls - 1] != '\n')
+		ls--;
+	le = off;
+	while (le < len && text[le] != '\n')
+		le++;
+	if (le > ls && text[le - 1] == '\r')
+		le--;
+	free(ctx->err.source_line);
+	ctx->err.source_line = pgm_strndup(text + ls, le - ls);
+	if (statement <= 0 && lex) {
+		size_t i;
+		for (i = 0; i < lex->count; i++)
+			if (off < lex->stmts[i].end || i + 1 == lex->count) {
+				statement = (int)i + 1;
+				break;
+			}
+	}
+	ctx->err.statement = statement;
+}

@@ -228,6 +228,13 @@ void pgm_set_hint(pgm_ctx *ctx, const char *fmt, ...) PGM_PRINTF(2, 3);
 /* fill the error from a failed PGresult (message, detail, hint, sqlstate) */
 int pgm_fail_result(pgm_ctx *ctx, const PGresult *res, const char *fallback);
 void pgm_emit(pgm_ctx *ctx, const pgm_event *ev);
+/* the byte offset of the server's 1-based character position `pos` in text */
+size_t pgm_char_to_byte(const char *text, size_t len, long pos);
+/* set the error's file, version, line:column (text's first line being
+ * line_base), source line and statement number (from lex when statement <= 0)
+ * for byte `off` of text; with text NULL only file and version */
+void pgm_error_place(pgm_ctx *ctx, const char *file, int64_t version, const char *text, size_t len,
+	size_t off, int line_base, const pgm_lex_result *lex, int statement);
 void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...) PGM_PRINTF(3, 4);
 
 /* libpq loading (client.c) */

@@ -335,32 +335,7 @@ static int load_step(pgm_ctx *ctx, step *s)
 /* attach file, line, column and source line of byte offset `off` of the body */
 static void locate(pgm_ctx *ctx, const step *s, size_t off, int statement)
 {
-	size_t ls, le;
-	free(ctx->err.file);
-	ctx->err.file = pgm_strdup(s->display);
-	ctx->err.version = s->m->pub.version;
-	if (off > s->len)
-		off = s->len;
-	pgm_text_position(s->body, s->len, off, &ctx->err.line, &ctx->err.column);
-	ls = off;
-	while (ls > 0 && s->body[ls - 1] != '\n')
-		ls--;
-	le = off;
-	while (le < s->len && s->body[le] != '\n')
-		le++;
-	if (le > ls && s->body[le - 1] == '\r')
-		le--;
-	free(ctx->err.source_line);
-	ctx->err.source_line = pgm_strndup(s->body + ls, le - ls);
-	if (statement <= 0) {
-		size_t i;
-		for (i = 0; i < s->lex.count; i++)
-			if (off < s->lex.stmts[i].end || i + 1 == s->lex.count) {
-				statement = (int)i + 1;
-				break;
-			}
-	}
-	ctx->err.statement = statement;
+	pgm_error_place(ctx, s->display, s->m->pub.version, s->body, s->len, off, 1, &s->lex, statement);
 }
 
 /* advice for the errors people meet most (the seed's "common issues") */
@@ -382,20 +357,6 @@ static void add_hint(pgm_ctx *ctx)
 		pgm_set_hint(ctx, "this statement cannot run inside a transaction: put `-- pgmigrate:no-transaction` "
 			"at the top of the file to run it statement by statement");
 	}
-}
-
-/* map the server's 1-based character position in `sql` to a byte offset */
-static size_t char_to_byte(const char *sql, size_t len, long pos)
-{
-	size_t i = 0;
-	long chars = 0;
-	while (i < len && chars < pos - 1) {
-		i++;
-		while (i < len && ((unsigned char)sql[i] & 0xC0) == 0x80)
-			i++;
-		chars++;
-	}
-	return i;
 }
 
 static void emit_step(pgm_ctx *ctx, pgm_event_type type, const step *s, double ms, int index, int total)
@@ -588,7 +549,7 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		/* a syntax error: the server parses the whole message before running any
 		 * of it, so nothing ran. Run the migrations before the bad one, then the
 		 * bad one alone, which fails with its own error and position. */
-		size_t off = char_to_byte(b.ptr, b.len, errpos), f = 0;
+		size_t off = pgm_char_to_byte(b.ptr, b.len, errpos), f = 0;
 		while (f + 1 < k && body_off[f + 1] <= off)
 			f++;
 		pgm_buf_free(&b);
@@ -601,7 +562,7 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 	if (failed && done < k) {
 		step *s = &steps[done];
 		if (errpos > 0) {
-			size_t off = char_to_byte(b.ptr, b.len, errpos);
+			size_t off = pgm_char_to_byte(b.ptr, b.len, errpos);
 			size_t rel = off > body_off[done] ? off - body_off[done] : 0;
 			locate(ctx, s, rel, 0);
 		} else {
@@ -683,7 +644,7 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 			size_t off = st->start;
 			rc = pgm_fail_result(ctx, res, "the statement failed");
 			if (p)
-				off = st->start + char_to_byte(sql, strlen(sql), atol(p));
+				off = st->start + pgm_char_to_byte(sql, strlen(sql), atol(p));
 			locate(ctx, s, off, (int)i + 1);
 			if (res)
 				pq->clear(res);
@@ -804,25 +765,7 @@ static int count_lines(const char *p, size_t n)
 /* fill the error's place for an offset in a streamed piece whose first line is line_base */
 static void locate_piece(pgm_ctx *ctx, const step *s, const char *piece, size_t len, size_t off, int line_base, int statement)
 {
-	int line, col;
-	size_t ls = off, le = off;
-	if (off > len)
-		off = ls = le = len;
-	pgm_text_position(piece, len, off, &line, &col);
-	while (ls > 0 && piece[ls - 1] != '\n')
-		ls--;
-	while (le < len && piece[le] != '\n')
-		le++;
-	if (le > ls && piece[le - 1] == '\r')
-		le--;
-	free(ctx->err.file);
-	free(ctx->err.source_line);
-	ctx->err.file = pgm_strdup(s->display);
-	ctx->err.version = s->m->pub.version;
-	ctx->err.line = line_base + line - 1;
-	ctx->err.column = col;
-	ctx->err.source_line = pgm_strndup(piece + ls, le - ls);
-	ctx->err.statement = statement;
+	pgm_error_place(ctx, s->display, s->m->pub.version, piece, len, off, line_base, NULL, statement);
 }
 
 /*
@@ -934,7 +877,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 			if (!res || (pq->resultStatus(res) != PGRES_COMMAND_OK && pq->resultStatus(res) != PGRES_TUPLES_OK &&
 			             pq->resultStatus(res) != PGRES_EMPTY_QUERY)) {
 				const char *pos = res ? pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
-				size_t off = pos ? char_to_byte(tail.ptr, cut, atol(pos)) : 0;
+				size_t off = pos ? pgm_char_to_byte(tail.ptr, cut, atol(pos)) : 0;
 				int nth = 0;
 				rc = pgm_fail_result(ctx, res, "the migration failed");
 				if (res)

@@ -142,20 +142,6 @@ static int run_cmd(pgm_ctx *ctx, PGconn *conn, const char *sql)
 	return run_sql(ctx, conn, sql, NULL, 0, NULL, NULL);
 }
 
-/* map the server's 1-based character position in `sql` to a byte offset */
-static size_t char_to_byte(const char *sql, size_t len, long pos)
-{
-	size_t i = 0;
-	long chars = 0;
-	while (i < len && chars < pos - 1) {
-		i++;
-		while (i < len && ((unsigned char)sql[i] & 0xC0) == 0x80)
-			i++;
-		chars++;
-	}
-	return i;
-}
-
 /* ---- migration bodies ---- */
 
 typedef struct body {
@@ -178,34 +164,7 @@ static void body_free(body *b)
 /* attach file, line, column and source line of byte `off` of the body */
 static void locate(pgm_ctx *ctx, const body *b, size_t off, int statement)
 {
-	size_t ls, le;
-	free(ctx->err.file);
-	ctx->err.file = pgm_strdup(b->display);
-	ctx->err.version = b->m->pub.version;
-	if (!b->text)
-		return;
-	if (off > b->len)
-		off = b->len;
-	pgm_text_position(b->text, b->len, off, &ctx->err.line, &ctx->err.column);
-	ls = off;
-	while (ls > 0 && b->text[ls - 1] != '\n')
-		ls--;
-	le = off;
-	while (le < b->len && b->text[le] != '\n')
-		le++;
-	if (le > ls && b->text[le - 1] == '\r')
-		le--;
-	free(ctx->err.source_line);
-	ctx->err.source_line = pgm_strndup(b->text + ls, le - ls);
-	if (statement <= 0) {
-		size_t i;
-		for (i = 0; i < b->lex.count; i++)
-			if (off < b->lex.stmts[i].end || i + 1 == b->lex.count) {
-				statement = (int)i + 1;
-				break;
-			}
-	}
-	ctx->err.statement = statement;
+	pgm_error_place(ctx, b->display, b->m->pub.version, b->text, b->len, off, 1, &b->lex, statement);
 }
 
 /* read and split a body, refusing what the runner refuses (runner.c check_body) */
@@ -302,7 +261,7 @@ static int body_run(pgm_ctx *ctx, PGconn *conn, body *b, int again)
 				return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 			rc = run_sql(ctx, conn, sql, NULL, 0, &pos, NULL);
 			if (rc != 0) {
-				locate(ctx, b, st->start + (pos > 0 ? char_to_byte(sql, strlen(sql), pos) : 0), (int)i + 1);
+				locate(ctx, b, st->start + (pos > 0 ? pgm_char_to_byte(sql, strlen(sql), pos) : 0), (int)i + 1);
 				free(sql);
 				add_hint(ctx, b->dir, again);
 				return rc;
@@ -314,7 +273,7 @@ static int body_run(pgm_ctx *ctx, PGconn *conn, body *b, int again)
 	rc = run_sql(ctx, conn, b->text, NULL, 0, &pos, &done);
 	if (rc != 0) {
 		if (pos > 0)
-			locate(ctx, b, char_to_byte(b->text, b->len, pos), 0);
+			locate(ctx, b, pgm_char_to_byte(b->text, b->len, pos), 0);
 		else if ((size_t)done < b->lex.count)
 			locate(ctx, b, b->lex.stmts[done].start, done + 1);
 		else

@@ -498,42 +498,9 @@ const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t err
 		snprintf(errbuf, errsize, "libpq.dll was not found%s%s", tried[0] ? " or could not be loaded: " : "", tried);
 		return NULL;
 	}
-	LOAD(connectdbParams, "PQconnectdbParams");
-	LOAD(finish, "PQfinish");
-	LOAD(status, "PQstatus");
-	LOAD(errorMessage, "PQerrorMessage");
-	LOAD(exec, "PQexec");
-	LOAD(execParams, "PQexecParams");
-	LOAD(sendQuery, "PQsendQuery");
-	LOAD(getResult, "PQgetResult");
-	LOAD(resultStatus, "PQresultStatus");
-	LOAD(resultErrorField, "PQresultErrorField");
-	LOAD(resultErrorMessage, "PQresultErrorMessage");
-	LOAD(ntuples, "PQntuples");
-	LOAD(nfields, "PQnfields");
-	LOAD(fname, "PQfname");
-	LOAD(getvalue, "PQgetvalue");
-	LOAD(getisnull, "PQgetisnull");
-	LOAD(clear, "PQclear");
-	LOAD(freemem, "PQfreemem");
-	LOAD(escapeIdentifier, "PQescapeIdentifier");
-	LOAD(transactionStatus, "PQtransactionStatus");
-	LOAD(getCancel, "PQgetCancel");
-	LOAD(freeCancel, "PQfreeCancel");
-	LOAD(cancel, "PQcancel");
-	LOAD(db, "PQdb");
-	LOAD(user, "PQuser");
-	LOAD(host, "PQhost");
-	LOAD(port, "PQport");
-	LOAD(serverVersion, "PQserverVersion");
-	LOAD(setNoticeProcessor, "PQsetNoticeProcessor");
-	LOAD(conninfoParse, "PQconninfoParse");
-	LOAD(conninfoFree, "PQconninfoFree");
-	LOAD(pingParams, "PQpingParams");
-	LOAD(libVersion, "PQlibVersion");
-	LOAD(putCopyEnd, "PQputCopyEnd");
-	LOAD(getCopyData, "PQgetCopyData");
-	LOAD(escapeLiteral, "PQescapeLiteral");
+#define PGM_PQ_SYMBOL(field, sym) LOAD(field, sym);
+#include "pq_symbols.h"
+#undef PGM_PQ_SYMBOL
 	loaded = 1;
 	return &dll_api;
 fail:
