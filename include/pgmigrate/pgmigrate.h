@@ -149,7 +149,7 @@ typedef struct pgm_status_row {
 	const char *up_file;
 	const char *down_file;
 	const char *applied_at;  /**< from the history, or NULL */
-	const char *detail;      /**< dirty: the error that stopped it, or NULL */
+	const char *detail;      /**< dirty: the error that stopped it; modified, out of order: why; or NULL */
 	int failed_statement;    /**< dirty: the statement it stopped at, or 0 */
 } pgm_status_row;
 

@@ -11,19 +11,21 @@
     Author               = 'pgmigrate contributors'
     CompanyName          = 'pgmigrate'
     Copyright            = '(c) pgmigrate contributors'
-    Description          = 'PostgreSQL schema migrations from PowerShell: cmdlets over the pgmigrate executable (golang-migrate compatible). Applies, reverts and lists migrations as objects, creates new migration files and runs psql with the configured connection.'
+    Description          = 'PostgreSQL schema migrations from PowerShell: cmdlets over the pgmigrate executable (golang-migrate compatible). Applies, reverts and lists migrations as objects, creates new migration files, checks them (validate, lint, verify), diagnoses the setup (doctor) and runs psql with the configured connection.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('PgMigrate.Format.ps1xml')
     FunctionsToExport    = @(
         'Get-MigrationStatus'
         'Get-MigrationVersion'
+        'Get-PgMigrateEnvironment'
         'Invoke-MigrateDown'
         'Invoke-MigrateGoto'
         'Invoke-MigrateUp'
         'Invoke-Psql'
         'New-Migration'
         'Set-MigrationVersion'
+        'Test-Migration'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -27,15 +27,17 @@ $versionCompleter = {
     param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
     Get-PgMigrateVersionCompletion -CommandName $commandName -WordToComplete $wordToComplete -BoundParameters $fakeBoundParameters
 }
-Register-ArgumentCompleter -CommandName 'Invoke-MigrateGoto', 'Set-MigrationVersion' -ParameterName 'Version' -ScriptBlock $versionCompleter
+Register-ArgumentCompleter -CommandName 'Invoke-MigrateGoto', 'Set-MigrationVersion', 'Test-Migration' -ParameterName 'Version' -ScriptBlock $versionCompleter
 
 Export-ModuleMember -Function @(
     'Get-MigrationStatus'
     'Get-MigrationVersion'
+    'Get-PgMigrateEnvironment'
     'Invoke-MigrateDown'
     'Invoke-MigrateGoto'
     'Invoke-MigrateUp'
     'Invoke-Psql'
     'New-Migration'
     'Set-MigrationVersion'
+    'Test-Migration'
 )

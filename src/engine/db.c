@@ -285,7 +285,7 @@ const char *pgm__hist_query(pgm_ctx *ctx)
 	if (!ctx->hist_query)
 		ctx->hist_query = pgm_aprintf("SELECT DISTINCT ON (version) version, name, direction, outcome, coalesce(checksum, ''), "
 			"checksum_adopted, coalesce(failed_statement, 0), error, "
-			"pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ') "
+			"pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SSOF') "
 			"FROM %s ORDER BY version, id DESC", ctx->qhistory);
 	return ctx->hist_query ? ctx->hist_query : "SELECT 1 WHERE false";
 }

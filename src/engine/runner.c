@@ -1361,10 +1361,15 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 			r->state = PGM_ST_APPLIED;
 			if (ctx->history_exists && !hist_applied(h) && m->pub.version < st->version) {
 				r->state = PGM_ST_OUT_OF_ORDER;
+				r->detail = "never applied, although the database is at a later version (a branch merged late?): "
+					"`pgmigrate up` refuses it without --allow-out-of-order";
 			} else if (h && hist_applied(h) && h->checksum[0]) {
 				char sum[65];
-				if (file_checksum(ctx, m, sum) == 0 && strcmp(sum, h->checksum) != 0)
+				if (file_checksum(ctx, m, sum) == 0 && strcmp(sum, h->checksum) != 0) {
 					r->state = PGM_ST_MODIFIED;
+					r->detail = "the file changed after it was applied (its SHA-256 differs from the one recorded): "
+						"`pgmigrate validate` says more; put the file back, or write a new migration";
+				}
 			}
 		} else {
 			r->state = PGM_ST_PENDING;

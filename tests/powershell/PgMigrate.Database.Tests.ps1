@@ -45,6 +45,26 @@ Describe 'Get-MigrationStatus' -Tag Database {
         (Get-MigrationStatus @Conn | Where-Object State -eq Dirty).Version | Should -Be 3
     }
 
+    It 'carries AppliedAt as a DateTimeOffset, and shows Modified and OutOfOrder rows' {
+        # 000002 comes from a branch merged after 000003 was applied
+        New-TestMigration 3 create_reviews 'CREATE TABLE reviews (id int);' 'DROP TABLE reviews;'
+        $held = Join-Path $Work 'held'
+        New-Item -ItemType Directory -Path $held | Out-Null
+        Move-Item -Path (Join-Path $Migrations '000002_*') -Destination $held
+        $before = [DateTimeOffset]::Now.AddMinutes(-2)
+        Invoke-MigrateUp @Conn | Out-Null
+        Move-Item -Path (Join-Path $held '*') -Destination $Migrations
+        Add-Content -LiteralPath (Join-Path $Migrations '000001_create_users.up.sql') -Value '-- changed after it was applied'
+        $rows = @(Get-MigrationStatus @Conn)
+        $rows.State | Should -Be @('Modified', 'OutOfOrder', 'Applied')
+        $rows[2].AppliedAt | Should -BeOfType ([DateTimeOffset])
+        $rows[2].AppliedAt | Should -BeGreaterThan $before
+        $rows[2].AppliedAt | Should -BeLessThan ([DateTimeOffset]::Now.AddMinutes(2))
+        $rows[1].AppliedAt | Should -BeNullOrEmpty
+        $rows[0].Detail | Should -Not -BeNullOrEmpty
+        ($rows | Out-String) | Should -Match 'OutOfOrder'
+    }
+
     It 'masks the password of a -Database URL' {
         $rows = @(Get-MigrationStatus -Path $Migrations -Database $Url)
         $rows[0].Database | Should -Not -Match ([regex]::Escape($PgPassword))
@@ -571,5 +591,161 @@ Describe 'Invoke-Psql' -Tag Database {
         finally {
             Remove-Item Env:PGHOST, Env:PGPORT -ErrorAction SilentlyContinue
         }
+    }
+}
+
+Describe 'Test-Migration' -Tag Database {
+    BeforeEach {
+        New-TestContext
+        # a set that lint has nothing to say about
+        New-TestMigration 1 create_users "-- the users`nCREATE TABLE IF NOT EXISTS users (id int PRIMARY KEY, name text);" "-- undo 000001`nDROP TABLE IF EXISTS users;"
+        New-TestMigration 2 create_posts "-- their posts`nCREATE TABLE IF NOT EXISTS posts (id int PRIMARY KEY, user_id int);" "-- undo 000002`nDROP TABLE IF EXISTS posts;"
+    }
+    AfterEach { Remove-TestContext }
+
+    It 'writes nothing for a sound set, and $true with -Quiet' {
+        @(Test-Migration @Conn).Count | Should -Be 0
+        Test-Migration -Quiet @Conn | Should -BeExactly $true
+        Invoke-MigrateUp @Conn | Out-Null
+        @(Test-Migration -Check Validate, Lint, Verify -All @Conn).Count | Should -Be 0
+        Get-TrackedVersion | Should -Be '2|false' -Because 'verify leaves the database as it was'
+    }
+
+    It 'reports lint findings with their rule, place and fix; -Disable leaves a rule out' {
+        New-TestMigration 3 add_email "-- email for logins`nALTER TABLE users ADD COLUMN IF NOT EXISTS email text NOT NULL;" "-- undo 000003`nALTER TABLE users DROP COLUMN IF EXISTS email;"
+        $r = @(Test-Migration -Check Lint @Conn)
+        $r.Count | Should -Be 1
+        $r[0].PSObject.TypeNames[0] | Should -Be 'PgMigrate.TestResult'
+        $r[0].Check | Should -Be 'Lint'
+        $r[0].Code | Should -Be 'PGM008'
+        $r[0].Severity | Should -Be 'Error'
+        $r[0].Version | Should -Be 3
+        $r[0].File | Should -BeLike '*000003_add_email.up.sql'
+        $r[0].Line | Should -Be 2
+        $r[0].Hint | Should -Match 'DEFAULT'
+        ($r | Out-String) | Should -Match 'PGM008'
+        Test-Migration -Check Lint -Quiet @Conn | Should -BeExactly $false
+        @(Test-Migration -Check Lint -Disable PGM008 @Conn).Count | Should -Be 0
+    }
+
+    It 'counts warnings as failures only with -Strict' {
+        New-TestMigration 3 no_comment 'CREATE TABLE IF NOT EXISTS tags (id int);' "-- undo 000003`nDROP TABLE IF EXISTS tags;"
+        $r = @(Test-Migration -Check Lint @Conn)
+        $r.Code | Should -Be @('PGM006')
+        $r[0].Severity | Should -Be 'Warning'
+        Test-Migration -Quiet @Conn | Should -BeExactly $true
+        Test-Migration -Strict -Quiet @Conn | Should -BeExactly $false
+    }
+
+    It 'reports an applied migration whose file changed (Validate), files only with -Offline' {
+        Invoke-MigrateUp @Conn | Out-Null
+        Add-Content -LiteralPath (Join-Path $Migrations '000001_create_users.up.sql') -Value 'CREATE INDEX IF NOT EXISTS users_name_idx ON users (name);'
+        $r = @(Test-Migration -Check Validate @Conn)
+        $r.Count | Should -Be 1
+        $r[0].Check | Should -Be 'Validate'
+        $r[0].Code | Should -Be 'modified'
+        $r[0].Severity | Should -Be 'Error'
+        $r[0].Version | Should -Be 1
+        $r[0].Hint | Should -Not -BeNullOrEmpty
+        Test-Migration -Check Validate -Quiet @Conn | Should -BeExactly $false
+        @(Test-Migration -Check Validate -Offline @Conn).Count | Should -Be 0
+        (Get-MigrationStatus @Conn | Where-Object Version -eq 1).State | Should -Be 'Modified'
+    }
+
+    It 'verifies the down migrations (pending by default, -Version V) and changes nothing' {
+        New-TestMigration 3 name_idx "-- look-ups by name`nCREATE INDEX IF NOT EXISTS users_name_idx ON users (name);" "-- forgot the index`nSELECT 1;"
+        Invoke-MigrateUp -Steps 2 @Conn | Out-Null
+        $r = @(Test-Migration -Check Verify @Conn)
+        $r.Count | Should -Be 1
+        $r[0].Code | Should -Be 'different'
+        $r[0].Version | Should -Be 3
+        $r[0].Message | Should -Match 'does not restore the schema'
+        $r[0].Detail | Should -Contain '+ index public.users_name_idx: CREATE INDEX users_name_idx ON public.users USING btree (name)'
+        Get-TrackedVersion | Should -Be '2|false'
+        Test-TableExists users | Should -BeTrue
+        (Invoke-AdminSql -Database $DbName -Sql "SELECT count(*) FROM pg_indexes WHERE indexname = 'users_name_idx'") | Should -Be '0'
+        @(Test-Migration -Version 000001 @Conn | Where-Object Check -eq Verify).Count | Should -Be 0 -Because '-Version adds the Verify check'
+        @(Test-Migration -Check Verify -Version 3 @Conn).Code | Should -Be @('different')
+    }
+
+    It 'reports a down migration that fails, with its SQLSTATE and place' {
+        New-TestMigration 3 broken_down "-- tags`nCREATE TABLE IF NOT EXISTS tags (id int);" "-- undo 000003`nDROP TABLE tagz;"
+        $r = @(Test-Migration -Check Verify @Conn | Where-Object Version -eq 3)
+        $r.Count | Should -Be 1
+        $r[0].Code | Should -Be 'failed'
+        $r[0].SqlState | Should -Be '42P01'
+        $r[0].File | Should -BeLike '*000003_broken_down.down.sql'
+        $r[0].Line | Should -Be 2
+        $r[0].Message | Should -Match 'tagz'
+        @(Test-Migration -Check Validate, Lint, Verify @Conn | Where-Object Severity -eq Error).Check | Should -Contain 'Verify'
+        Get-TrackedVersion | Should -BeNullOrEmpty
+    }
+
+    It 'stops with an ErrorRecord when the database cannot be reached' {
+        $err = $null
+        try { Test-Migration -Path $Migrations -Database ('postgres://postgres@127.0.0.1:1/{0}?sslmode=disable&connect_timeout=5' -f $DbName) } catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -Be 'PgMigrate.connection,Test-Migration'
+        $err.Exception.Data['ExitCode'] | Should -Be 5
+        $err.Exception.Message | Should -Match 'could not connect'
+        $err = $null
+        try { Test-Migration -Check Verify -Path $Migrations -Database ('postgres://postgres@127.0.0.1:1/{0}?sslmode=disable' -f $DbName) } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'PgMigrate.connection,Test-Migration'
+    }
+
+    It 'reports two files with one version as a Validate error' {
+        New-TestMigration 2 duplicate "-- again`nSELECT 1;"
+        $r = @(Test-Migration -Check Validate @Conn)
+        $r[0].Severity | Should -Be 'Error'
+        $r[0].Code | Should -Be 'invalid_name'
+        $r[0].Message | Should -Match 'version 2 is used by both'
+        Test-Migration -Check Validate -Quiet @Conn | Should -BeExactly $false
+    }
+
+    It 'stops with an ErrorRecord for a migrations folder that does not exist' {
+        $err = $null
+        try { Test-Migration -Check Lint -Path (Join-Path $Work 'nowhere') } catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'PgMigrate.*,Test-Migration'
+        $err.Exception.Data['ExitCode'] | Should -Not -Be 0
+    }
+}
+
+Describe 'Get-PgMigrateEnvironment' -Tag Database {
+    BeforeEach { New-TestContext; New-TestSchema }
+    AfterEach { Remove-TestContext }
+
+    It 'writes one PgMigrate.EnvironmentCheck per doctor check' {
+        $c = @(Get-PgMigrateEnvironment @Conn)
+        $c[0].PSObject.TypeNames[0] | Should -Be 'PgMigrate.EnvironmentCheck'
+        foreach ($n in 'config', 'migrations', 'libpq', 'server', 'login', 'version', 'privileges', 'tracking', 'pending', 'lock', 'installs', 'services') {
+            $c.Name | Should -Contain $n
+        }
+        ($c | Where-Object Name -eq server).Status | Should -Be 'Pass'
+        ($c | Where-Object Name -eq login).Message | Should -Match $DbName
+        ($c | Where-Object Name -eq tracking).Status | Should -Be 'Warn'
+        ($c | Where-Object Name -eq pending).Message | Should -Match '3 pending'
+        @($c | Where-Object Status -eq Fail).Count | Should -Be 0
+        ($c | Out-String) | Should -Match 'Pass +server'
+        Invoke-MigrateUp @Conn | Out-Null
+        (Get-PgMigrateEnvironment @Conn | Where-Object Name -eq tracking).Status | Should -Be 'Pass'
+    }
+
+    It 'reports a wrong password as a failed login with a hint, as data, without the password' {
+        $bad = New-Object System.Management.Automation.PSCredential -ArgumentList 'postgres', (ConvertTo-SecureString 'wrong-pw-456' -AsPlainText -Force)
+        $c = @(Get-PgMigrateEnvironment -Path $Migrations -Database $UrlNoPassword -Credential $bad)
+        $login = $c | Where-Object Name -eq login
+        $login.Status | Should -Be 'Fail'
+        $login.Hint | Should -Not -BeNullOrEmpty
+        ($c | Where-Object Name -eq tracking).Status | Should -Be 'Skip'
+        ($c | Format-List * | Out-String) | Should -Not -Match 'wrong-pw-456'
+    }
+
+    It 'reports a server that does not answer, and skips what needs it' {
+        $c = @(Get-PgMigrateEnvironment -Path $Migrations -Database ('postgres://postgres@127.0.0.1:1/{0}?sslmode=disable' -f $DbName))
+        ($c | Where-Object Name -eq server).Status | Should -Be 'Fail'
+        ($c | Where-Object Name -eq server).Hint | Should -Not -BeNullOrEmpty
+        ($c | Where-Object Name -eq login).Status | Should -Be 'Skip'
+        ($c | Where-Object Name -eq migrations).Status | Should -Be 'Pass'
     }
 }

@@ -83,7 +83,8 @@ Describe 'Manifest' -Tag Static {
 
     It 'has every cmdlet the issue names' {
         foreach ($name in 'Invoke-MigrateUp', 'Invoke-MigrateDown', 'Invoke-MigrateGoto', 'Set-MigrationVersion',
-            'Get-MigrationStatus', 'Get-MigrationVersion', 'New-Migration', 'Invoke-Psql') {
+            'Get-MigrationStatus', 'Get-MigrationVersion', 'New-Migration', 'Invoke-Psql', 'Test-Migration',
+            'Get-PgMigrateEnvironment') {
             $script:Data.FunctionsToExport | Should -Contain $name
         }
     }
@@ -92,11 +93,12 @@ Describe 'Manifest' -Tag Static {
         $script:Data.FormatsToProcess | Should -Be @('PgMigrate.Format.ps1xml')
         [xml]$xml = Get-Content -Raw -LiteralPath (Join-Path $script:ModuleRoot 'PgMigrate.Format.ps1xml')
         $types = @($xml.Configuration.ViewDefinitions.View | ForEach-Object { $_.ViewSelectedBy.TypeName })
-        foreach ($t in 'PgMigrate.MigrationStatus', 'PgMigrate.MigrationResult', 'PgMigrate.Version', 'PgMigrate.Error') {
+        $all = 'PgMigrate.MigrationStatus', 'PgMigrate.MigrationResult', 'PgMigrate.Version', 'PgMigrate.TestResult', 'PgMigrate.EnvironmentCheck'
+        foreach ($t in @($all) + 'PgMigrate.Error') {
             $types | Should -Contain $t
         }
-        $views = @(Get-FormatData -TypeName 'PgMigrate.MigrationStatus', 'PgMigrate.MigrationResult', 'PgMigrate.Version')
-        $views.Count | Should -Be 3
+        $views = @(Get-FormatData -TypeName $all)
+        $views.Count | Should -Be 5
     }
 
     It 'uses approved verbs only' {
@@ -182,13 +184,24 @@ Describe 'Cmdlet contracts' -Tag Static {
     }
 
     It 'every database command takes -Path, -Database and a PSCredential -Credential' {
-        foreach ($name in 'Invoke-MigrateUp', 'Invoke-MigrateDown', 'Invoke-MigrateGoto', 'Set-MigrationVersion', 'Get-MigrationStatus', 'Get-MigrationVersion', 'Invoke-Psql') {
+        foreach ($name in 'Invoke-MigrateUp', 'Invoke-MigrateDown', 'Invoke-MigrateGoto', 'Set-MigrationVersion', 'Get-MigrationStatus', 'Get-MigrationVersion', 'Invoke-Psql', 'Test-Migration', 'Get-PgMigrateEnvironment') {
             $p = (Get-Command $name).Parameters
             $p.Keys | Should -Contain 'Path'
             $p.Keys | Should -Contain 'Database'
             $p['Credential'].ParameterType | Should -Be ([System.Management.Automation.PSCredential])
         }
         (Get-Command New-Migration).Parameters.Keys | Should -Contain 'Path'
+    }
+
+    It 'the read-only commands do not offer -WhatIf' {
+        foreach ($name in 'Get-MigrationStatus', 'Get-MigrationVersion', 'Test-Migration', 'Get-PgMigrateEnvironment') {
+            (Get-Command $name).Parameters.Keys | Should -Not -Contain 'WhatIf' -Because $name
+        }
+    }
+
+    It 'Test-Migration takes -Version or -All, not both, and only the three checks' {
+        { Test-Migration -Version 1 -All } | Should -Throw -ErrorId 'AmbiguousParameterSet,Test-Migration'
+        { Test-Migration -Check Everything } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Test-Migration'
     }
 
     It 'Invoke-MigrateDown takes -Steps or -All, not both' {
@@ -305,6 +318,46 @@ Describe 'Private helpers' -Tag Static {
         }
     }
 
+    It 'turns verify, validate and lint reports into PgMigrate.TestResult objects' {
+        InModuleScope PgMigrate {
+            $verify = '{"event":"verify","ok":false,"mode":"all","version":null,"verified":3,"failed":2,"scratch_database":null,"migrations":[' +
+                '{"version":1,"name":"a","up_file":"m/000001_a.up.sql","down_file":"m/000001_a.down.sql","result":"ok","scratch":false,"down_missing":[],"down_extra":[],"again_missing":[],"again_extra":[],"phase":null,"error":null},' +
+                '{"version":2,"name":"idx","up_file":"m/000002_idx.up.sql","down_file":"m/000002_idx.down.sql","result":"different","scratch":false,"down_missing":[],"down_extra":["index public.a_id_idx: CREATE INDEX a_id_idx ON public.a USING btree (id)"],"again_missing":[],"again_extra":[],"phase":null,"error":null},' +
+                '{"version":3,"name":"bad","up_file":"m/000003_bad.up.sql","down_file":"m/000003_bad.down.sql","result":"failed","scratch":true,"down_missing":[],"down_extra":[],"again_missing":[],"again_extra":[],"phase":"down","error":{"message":"table \"zz\" does not exist","detail":null,"hint":null,"sqlstate":"42P01","file":"m/000003_bad.down.sql","line":2,"column":12,"statement":1}}]}'
+            $r = @($verify | ConvertFrom-Json | ConvertTo-PgMigrateTestResult -Check Verify)
+            $r.Count | Should -Be 2 -Because 'ok migrations are no problem'
+            $r[0].PSObject.TypeNames[0] | Should -Be 'PgMigrate.TestResult'
+            $r[0].Check | Should -Be 'Verify'
+            $r[0].Severity | Should -Be 'Error'
+            $r[0].Code | Should -Be 'different'
+            $r[0].Version | Should -Be 2
+            $r[0].File | Should -Be 'm/000002_idx.up.sql'
+            $r[0].Message | Should -Be 'the down migration does not restore the schema'
+            $r[0].Detail | Should -Be @('+ index public.a_id_idx: CREATE INDEX a_id_idx ON public.a USING btree (id)')
+            $r[1].Code | Should -Be 'failed'
+            $r[1].Message | Should -Be 'down failed (in the scratch database): table "zz" does not exist'
+            $r[1].SqlState | Should -Be '42P01'
+            $r[1].File | Should -Be 'm/000003_bad.down.sql'
+            $r[1].Line | Should -Be 2
+            $r[1].Column | Should -Be 12
+
+            $validate = '{"event":"validate","ok":false,"errors":1,"warnings":1,"database_checked":true,"migrations":2,"problems":[{"severity":"error","code":"modified","file":"m/000001_a.up.sql","version":1,"message":"changed","hint":"revert it"},{"severity":"warning","code":"no_down","file":"m/000002_b.up.sql","line":1,"column":1,"version":2,"message":"no down","hint":null}]}'
+            $v = @($validate | ConvertFrom-Json | ConvertTo-PgMigrateTestResult -Check Validate)
+            $v.Severity | Should -Be @('Error', 'Warning')
+            $v.Code | Should -Be @('modified', 'no_down')
+            $v[0].Line | Should -BeNullOrEmpty
+            $v[1].Line | Should -Be 1
+            $v[0].Hint | Should -Be 'revert it'
+
+            $lint = '{"event":"finding","rule":"PGM008","severity":"error","file":"m/000003_c.up.sql","line":2,"column":20,"version":3,"message":"NOT NULL without DEFAULT","fix":"add a DEFAULT"}', '{"event":"summary","command":"lint","migrations":3,"files":5,"errors":1,"warnings":0}'
+            $l = @($lint | ForEach-Object { $_ | ConvertFrom-Json } | ConvertTo-PgMigrateTestResult -Check Lint)
+            $l.Count | Should -Be 1 -Because 'the summary is no problem'
+            $l[0].Code | Should -Be 'PGM008'
+            $l[0].Hint | Should -Be 'add a DEFAULT'
+            $l[0].Column | Should -Be 20
+        }
+    }
+
     It 'builds an ErrorRecord from an error event' {
         InModuleScope PgMigrate {
             $evt = '{"event":"error","code":"sql","exit_code":1,"message":"relation \"users\" does not exist","detail":null,"hint":"run status","sqlstate":"42P01","file":"migrations/000009_x.up.sql","line":4,"column":40,"statement":1,"version":9}' | ConvertFrom-Json
@@ -337,6 +390,12 @@ Describe 'Argument completion of -Version' -Tag Static {
         $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
         @($r.CompletionMatches | ForEach-Object CompletionText) | Should -Be @('000001', '000002', '000010')
         ($r.CompletionMatches | Where-Object CompletionText -eq '000010').ToolTip | Should -Be '000010_create_reviews'
+    }
+
+    It 'completes Test-Migration -Version too' {
+        $line = "Test-Migration -Path '$($script:Folder)' -Version 00001"
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        @($r.CompletionMatches | ForEach-Object CompletionText) | Should -Be @('000010')
     }
 
     It 'filters by the typed prefix, with or without leading zeros' {

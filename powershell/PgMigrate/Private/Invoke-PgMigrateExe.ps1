@@ -13,7 +13,8 @@ function Invoke-PgMigrateExe {
     the text line). stderr lines go to the verbose stream (with -Raw: to the warning
     stream after a success, into the error message after a failure). After the process exits,
     a non-zero $LASTEXITCODE becomes a terminating ErrorRecord thrown through the
-    calling cmdlet (-Cmdlet), built from pgmigrate's `error` event.
+    calling cmdlet (-Cmdlet), built from pgmigrate's `error` event, unless the code is one
+    of -ReportExitCode and no error event came (a check that found problems).
     #>
     [CmdletBinding()]
     param(
@@ -40,7 +41,11 @@ function Invoke-PgMigrateExe {
         [string] $Program = 'pgmigrate',
 
         # more environment variables for the child, set and restored like the credential's
-        [hashtable] $Environment = @{}
+        [hashtable] $Environment = @{},
+
+        # exit codes that end a complete report rather than an error when pgmigrate wrote no
+        # error event: problems found by validate (6), lint, verify and doctor (1)
+        [int[]] $ReportExitCode = @()
     )
 
     $exe = Find-PgMigrateExe
@@ -188,7 +193,10 @@ function Invoke-PgMigrateExe {
             Write-Warning -Message $line
         }
     }
-    if ($exitCode -ne 0) {
+    if ($exitCode -ne 0 -and $null -eq $state.ErrorEvent -and ($ReportExitCode -contains $exitCode)) {
+        Write-Verbose ('pgmigrate: exit code {0}: the report lists the problems' -f $exitCode)
+    }
+    elseif ($exitCode -ne 0) {
         $errorProgram = $Program
         if ($null -ne $state.ErrorEvent) {
             $errorProgram = 'pgmigrate'

@@ -1,18 +1,24 @@
 function Get-MigrationStatus {
     <#
     .SYNOPSIS
-    Lists every migration with its state: Applied, Pending, Dirty or Missing.
+    Lists every migration with its state: Applied, Pending, Dirty, Missing, Modified or OutOfOrder.
 
     .DESCRIPTION
     Runs `pgmigrate status` and writes one PgMigrate.MigrationStatus object per migration:
-    Version, Name, State, HasDown, UpFile, DownFile, plus the Database (password masked),
-    the tracking Table and the database's CurrentVersion. States:
+    Version, Name, State, AppliedAt (a DateTimeOffset, when the history table knows it),
+    HasDown, UpFile, DownFile, Detail, FailedStatement (of a dirty migration, when known),
+    plus the Database (password masked), the tracking Table and the database's
+    CurrentVersion. States:
       Applied  the migration is applied
       Pending  not applied yet (Invoke-MigrateUp would apply it)
       Dirty    the current version, marked dirty: a migration failed half-way outside a
                transaction; repair by hand, then Set-MigrationVersion
       Missing  the database is at this version but no file has it (wrong folder, or a
                branch that has not got the migration): Name and the files are empty
+      Modified    applied, but its file changed since (the checksum differs): Detail says
+                  how; Test-Migration -Check Validate reports it, Invoke-MigrateUp refuses
+      OutOfOrder  never applied, although the database is at a later version (a branch
+                  merged late): Invoke-MigrateUp refuses it unless allowed
 
     Reading the status takes no lock and creates nothing, not even the tracking table.
 
@@ -39,6 +45,11 @@ function Get-MigrationStatus {
     Get-MigrationStatus | Where-Object State -eq Pending
 
     The migrations that are not applied yet.
+
+    .EXAMPLE
+    Get-MigrationStatus | Where-Object AppliedAt -gt (Get-Date).AddDays(-7)
+
+    The migrations applied in the last seven days.
 
     .EXAMPLE
     Get-MigrationStatus | Where-Object { -not $_.HasDown }
