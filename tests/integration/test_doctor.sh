@@ -32,7 +32,7 @@ expect_contains "$(check config message)" "$MASKED_URL (from environment)"
 expect_eq "$(check migrations):$(check libpq):$(check version):$(check privileges):$(check pending)" "pass:pass:pass:pass:pass"
 expect_eq "$(check services)" info "no services outside Windows"
 expect_not_contains "$OUT" "$PG_PASSWORD" "doctor json"
-q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'" | grep -qx 0 || fail "doctor left a lock"
+q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()" | grep -qx 0 || fail "doctor left a lock"
 
 # ---------------------------------------------------------------- configuration from .env: origin shown, password masked
 printf 'DATABASE_URL=%s\n' "$DATABASE_URL" >.env

@@ -19,7 +19,7 @@ PGPASSWORD=$PG_PASSWORD psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$D
 HOLDER=$!
 on_exit "kill $HOLDER 2>/dev/null"
 for _ in $(seq 1 50); do
-    [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't' AND l.mode = 'AccessShareLock' AND l.granted")" -ge 1 ] && break
+    [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND c.relname = 't' AND l.mode = 'AccessShareLock' AND l.granted")" -ge 1 ] && break
     sleep 0.1
 done
 

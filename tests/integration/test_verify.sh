@@ -138,7 +138,7 @@ after=$(dump)
 CHECKS=$((CHECKS + 1))
 expect_eq "$(state)" "$before_state" "tracking row and history untouched"
 expect_eq "$(q "SELECT email FROM users")" "a@example.com" "data untouched"
-expect_eq "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")" 0 "no advisory lock left"
+expect_eq "$(q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()")" 0 "no advisory lock left"
 rm migrations/000003_* migrations/000004_*
 
 # ---------------------------------------------------------------- verify V: an applied one (reverted first), a pending one (the ones below applied first)
