@@ -62,7 +62,18 @@ export DATABASE_URL="postgres://postgres:${PG_PASSWORD}@127.0.0.1:${PG_PORT}/${D
 cd "$WORK"
 mkdir -p migrations
 
-fail() { echo "FAIL ($TEST_NAME line ${BASH_LINENO[0]}): $*" >&2; exit 1; }
+# fail MESSAGE: stop the test; the line is the test script's (not a helper's)
+fail() {
+    local i line=${BASH_LINENO[0]}
+    for ((i = 0; i < ${#BASH_LINENO[@]}; i++)); do
+        if [ "${BASH_SOURCE[i + 1]:-}" = "$0" ]; then
+            line=${BASH_LINENO[i]}
+            break
+        fi
+    done
+    echo "FAIL ($TEST_NAME line $line): $*" >&2
+    exit 1
+}
 
 # pgm ARGS...: run pgmigrate, capturing stdout in $OUT, stderr in $ERR, exit code in $RC
 pgm() {
