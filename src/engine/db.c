@@ -70,20 +70,17 @@ static int connect_failed(pgm_ctx *ctx)
 	return PGM_ECONNECT;
 }
 
-int pgm_db_connect(pgm_ctx *ctx)
-{
-	const char *keys[40], *vals[40];
-	int n = 0, i, rc;
+#define PGM_CONN_PARAMS 40
 
-	if (ctx->conn)
-		return 0;
-	if ((rc = pgm__load_libpq(ctx)) != 0)
-		return rc;
-	/* earlier keywords are defaults; the URL (dbname, expanded) overrides them,
-	 * and client_encoding comes last because error positions need UTF-8 */
+/* the connection keywords: earlier ones are defaults; the URL (dbname,
+ * expanded) overrides them, and client_encoding comes last because error
+ * positions need UTF-8. Returns the count; keys[n] = vals[n] = NULL. */
+static int conn_params(pgm_ctx *ctx, const char **keys, const char **vals)
+{
+	int n = 0, i;
 	keys[n] = "connect_timeout"; vals[n++] = "10";
 	keys[n] = "fallback_application_name"; vals[n++] = ctx->application_name;
-	for (i = 0; pgm__pgvars[i][0]; i++) {
+	for (i = 0; pgm__pgvars[i][0] && n < PGM_CONN_PARAMS - 3; i++) {
 		const char *v;
 		if (strcmp(pgm__pgvars[i][1], "dbname") == 0)
 			continue;
@@ -98,7 +95,19 @@ int pgm_db_connect(pgm_ctx *ctx)
 		n--;
 	keys[n] = "client_encoding"; vals[n++] = "UTF8";
 	keys[n] = NULL; vals[n] = NULL;
+	return n;
+}
 
+int pgm_db_connect(pgm_ctx *ctx)
+{
+	const char *keys[PGM_CONN_PARAMS + 1], *vals[PGM_CONN_PARAMS + 1];
+	int rc;
+
+	if (ctx->conn)
+		return 0;
+	if ((rc = pgm__load_libpq(ctx)) != 0)
+		return rc;
+	conn_params(ctx, keys, vals);
 	ctx->conn = ctx->pq->connectdbParams(keys, vals, 1);
 	if (!ctx->conn)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
@@ -131,6 +140,7 @@ void pgm_db_disconnect(pgm_ctx *ctx)
 	free(ctx->hist_query);
 	ctx->hist_query = NULL;
 	ctx->prefetched = 0;
+	ctx->guc_lost = 0;
 	free(ctx->database);
 	ctx->schema = ctx->qtable = ctx->qhistory = ctx->database = NULL;
 }
@@ -159,71 +169,199 @@ static char *quote_qualified(pgm_ctx *ctx, const char *schema, const char *table
 	return r;
 }
 
-/*
- * First round trip after connecting: where the tracking table lives, the
- * database name, the server version and whether the table exists.
- */
-static int session_info(pgm_ctx *ctx, int *out_exists)
+static int parse_state(pgm_ctx *ctx, PGresult *res, int64_t *out_version, int *out_dirty);
+static int load_hist(pgm_ctx *ctx, PGresult *res);
+
+/* asks the server to notice a vanished client within a second even while a
+ * statement runs (kill -9, lost network), so it rolls the migration back and
+ * frees the lock instead of finishing the batch for nobody
+ * (client_connection_check_interval, PostgreSQL 14+; refused where the
+ * server's OS lacks support: the DO block swallows that) */
+#define SESSION_GUC_SQL "DO $pgm$BEGIN PERFORM pg_catalog.set_config('client_connection_check_interval', '1000', false); " \
+	"EXCEPTION WHEN OTHERS THEN NULL; END$pgm$;\n"
+
+/* like pgm_db_exec_multi, but on an error the results before it stay in
+ * out[0..*nres-1] (the caller clears them) */
+static int exec_multi_keep(pgm_ctx *ctx, const char *sql, PGresult **out, int nout, int *nres)
 {
 	const pgm_pq_api *pq = ctx->pq;
-	PGresult *res = NULL;
-	char *lschema, *ltable, *lhist, *sql, *hname;
-	int rc;
+	PGresult *res;
+	int n = 0, rc = 0, i;
 
+	for (i = 0; i < nout; i++)
+		out[i] = NULL;
+	*nres = 0;
+	if (!pq->sendQuery(ctx->conn, sql))
+		return pgm_fail_result(ctx, NULL, "could not send a query");
+	while ((res = pq->getResult(ctx->conn)) != NULL) {
+		ExecStatusType st = pq->resultStatus(res);
+		if (st == PGRES_FATAL_ERROR) {
+			if (rc == 0)
+				rc = pgm_fail_result(ctx, res, "a query failed");
+			pq->clear(res);
+		} else if (st == PGRES_TUPLES_OK && n < nout && rc == 0) {
+			out[n++] = res;
+		} else {
+			pq->clear(res);
+		}
+	}
+	*nres = n;
+	return rc;
+}
+
+static void clear_results(pgm_ctx *ctx, PGresult **res, int n)
+{
+	int i;
+	for (i = 0; i < n; i++)
+		if (res[i]) {
+			ctx->pq->clear(res[i]);
+			res[i] = NULL;
+		}
+}
+
+static char *hist_query_on(const char *qhistory)
+{
+	return pgm_aprintf("SELECT DISTINCT ON (version) version, name, direction, outcome, coalesce(checksum, ''), "
+		"checksum_adopted, coalesce(failed_statement, 0), error, "
+		"pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SSOF') "
+		"FROM %s ORDER BY version, id DESC", qhistory);
+}
+
+/*
+ * The first round trip after connecting: where the tracking table lives, the
+ * database name, the server version and whether the tables exist; with
+ * `lock`, the attempt to take the migration lock (*out_got); and the read of
+ * both tables. The lock key and the tables' place depend on the schema the
+ * server answers with, so they are guessed (--table's schema, else public;
+ * the database libpq connected to) and taken only when the answer agrees:
+ * in the usual case a no-op `up` or `status` is one round trip in all, like
+ * a single psql query. A missing table fails the read (undefined_table),
+ * which here only means there is nothing to read yet. A wrong guess costs a
+ * round trip (and one more to give back a lock taken under the wrong key).
+ */
+static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	PGresult *res[5] = { NULL, NULL, NULL, NULL, NULL };
+	char *lschema, *ltable, *lhist, *sql, *hname, *gq = NULL, *gh = NULL, *ghq = NULL;
+	const char *gschema = ctx->table_schema ? ctx->table_schema : "public", *gdb;
+	uint32_t gkey = 0;
+	int rc, nres = 0, reads, got = 0, match, i_lock, i_state;
+	pgm_buf b = PGM_BUF_INIT;
+
+	if (out_got)
+		*out_got = 0;
 	if (ctx->schema) {
 		*out_exists = ctx->table_exists;
 		return 0;
 	}
+	gdb = pq->db(ctx->conn);
+	reads = gdb != NULL && (!lock || !ctx->dry_run);
 	hname = pgm_aprintf("%s_history", ctx->table_name);
 	lschema = ctx->table_schema ? pgm_db_literal(ctx, ctx->table_schema) : pgm_strdup("NULL");
 	ltable = pgm_db_literal(ctx, ctx->table_name);
 	lhist = hname ? pgm_db_literal(ctx, hname) : NULL;
-	free(hname);
-	/* Also: let the server notice a vanished client (kill -9, lost network)
-	 * within a second even while a statement runs, so it rolls the migration
-	 * back and frees the lock instead of finishing the batch for nobody
-	 * (client_connection_check_interval, PostgreSQL 14+; refused where the
-	 * server's OS lacks support: the DO block swallows that). One round trip. */
-	sql = (lschema && ltable && lhist) ? pgm_aprintf(
-		"DO $pgm$BEGIN PERFORM pg_catalog.set_config('client_connection_check_interval', '1000', false); "
-		"EXCEPTION WHEN OTHERS THEN NULL; END$pgm$;\n"
-		"SELECT s.schema, pg_catalog.current_database(), "
-		"pg_catalog.current_setting('server_version_num')::int, "
-		"pg_catalog.current_setting('synchronous_commit'), "
-		"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL, "
-		"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL "
-		"FROM (SELECT coalesce(%s, pg_catalog.current_schema()) AS schema) s", ltable, lhist, lschema) : NULL;
+	if (reads) {
+		gq = quote_qualified(ctx, gschema, ctx->table_name);
+		gh = hname ? quote_qualified(ctx, gschema, hname) : NULL;
+		ghq = gh ? hist_query_on(gh) : NULL;
+		gkey = pgm_lock_key(gschema, ctx->table_name, gdb);
+	}
+	pgm_buf_puts(&b, SESSION_GUC_SQL);
+	if (lschema && ltable && lhist)
+		pgm_buf_printf(&b, "SELECT s.schema, pg_catalog.current_database(), "
+			"pg_catalog.current_setting('server_version_num')::int, "
+			"pg_catalog.current_setting('synchronous_commit'), "
+			"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL, "
+			"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL "
+			"FROM (SELECT coalesce(%s, pg_catalog.current_schema()) AS schema) s;\n", ltable, lhist, lschema);
+	else
+		b.failed = 1;
+	if (reads) {
+		if (lock)
+			pgm_buf_printf(&b, "SELECT pg_catalog.pg_try_advisory_lock(%u::bigint);\n", gkey);
+		/* each statement of a message gets its own snapshot in READ COMMITTED: the
+		 * read sees everything committed before the lock was taken */
+		if (gq && ghq)
+			pgm_buf_printf(&b, "SELECT version, dirty FROM %s LIMIT 1;\n%s", gq, ghq);
+		else
+			b.failed = 1;
+	}
 	free(lschema);
 	free(ltable);
 	free(lhist);
-	if (!sql)
+	free(hname);
+	free(gq);
+	free(gh);
+	free(ghq);
+	if (b.failed) {
+		pgm_buf_free(&b);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	rc = pgm_db_exec_multi(ctx, sql, &res, 1);
-	free(sql);
-	if (rc != 0)
-		return rc;
-	if (!res || pq->ntuples(res) != 1)
+	}
+	sql = b.ptr;
+	rc = exec_multi_keep(ctx, sql, res, 4, &nres);
+	pgm_buf_free(&b);
+	i_lock = reads && lock ? 1 : -1;
+	i_state = reads ? (lock ? 2 : 1) : -1;
+	if (rc != 0) {
+		/* a table that is not there yet stops the read: what came before it stands */
+		if (reads && strcmp(ctx->err.sqlstate, "42P01") == 0 && nres >= i_state) {
+			pgm_error_clear(ctx);
+			/* the failed message was one transaction: its settings were rolled back */
+			ctx->guc_lost = 1;
+			rc = 0;
+		} else {
+			clear_results(ctx, res, nres);
+			return rc;
+		}
+	}
+	if (!res[0] || pq->ntuples(res[0]) != 1) {
+		clear_results(ctx, res, nres);
 		return pgm_fail(ctx, PGM_ERROR, "could not read the session information");
-	if (pq->getisnull(res, 0, 0)) {
-		pq->clear(res);
+	}
+	if (pq->getisnull(res[0], 0, 0)) {
+		clear_results(ctx, res, nres);
 		pgm_fail(ctx, PGM_ERROR, "no schema has been selected to create the tracking table in");
 		pgm_set_detail(ctx, "current_schema() is null: no schema on the search_path exists");
 		pgm_set_hint(ctx, "create the schema, fix search_path, or pass --table schema.table");
 		return PGM_ERROR;
 	}
-	ctx->schema = pgm_strdup(pq->getvalue(res, 0, 0));
-	ctx->database = pgm_strdup(pq->getvalue(res, 0, 1));
-	ctx->server_version = atoi(pq->getvalue(res, 0, 2));
-	ctx->sync_commit_off = strcmp(pq->getvalue(res, 0, 3), "off") == 0;
-	*out_exists = ctx->table_exists = strcmp(pq->getvalue(res, 0, 4), "t") == 0;
-	ctx->history_exists = strcmp(pq->getvalue(res, 0, 5), "t") == 0;
-	pq->clear(res);
-	ctx->qtable = quote_qualified(ctx, ctx->schema, ctx->table_name);
+	ctx->schema = pgm_strdup(pq->getvalue(res[0], 0, 0));
+	ctx->database = pgm_strdup(pq->getvalue(res[0], 0, 1));
+	ctx->server_version = atoi(pq->getvalue(res[0], 0, 2));
+	ctx->sync_commit_off = strcmp(pq->getvalue(res[0], 0, 3), "off") == 0;
+	*out_exists = ctx->table_exists = strcmp(pq->getvalue(res[0], 0, 4), "t") == 0;
+	ctx->history_exists = strcmp(pq->getvalue(res[0], 0, 5), "t") == 0;
+	ctx->qtable = ctx->schema ? quote_qualified(ctx, ctx->schema, ctx->table_name) : NULL;
 	hname = pgm_aprintf("%s_history", ctx->table_name);
-	ctx->qhistory = hname ? quote_qualified(ctx, ctx->schema, hname) : NULL;
+	ctx->qhistory = hname && ctx->schema ? quote_qualified(ctx, ctx->schema, hname) : NULL;
 	free(hname);
-	if (!ctx->schema || !ctx->database || !ctx->qtable || !ctx->qhistory)
+	if (!ctx->schema || !ctx->database || !ctx->qtable || !ctx->qhistory) {
+		clear_results(ctx, res, nres);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	match = reads && strcmp(ctx->schema, gschema) == 0 && strcmp(ctx->database, gdb) == 0;
+	if (i_lock > 0 && i_lock < nres)
+		got = pq->ntuples(res[i_lock]) == 1 && strcmp(pq->getvalue(res[i_lock], 0, 0), "t") == 0;
+	if (got && !match) {
+		/* taken under a key that is not ours: give it back */
+		char *unlock = pgm_aprintf("SELECT pg_catalog.pg_advisory_unlock(%u::bigint)", gkey);
+		PGresult *u = unlock ? pq->exec(ctx->conn, unlock) : NULL;
+		free(unlock);
+		if (u)
+			pq->clear(u);
+		got = 0;
+	}
+	if (match && (!lock || got) && ctx->table_exists && ctx->history_exists && i_state + 1 < nres) {
+		parse_state(ctx, res[i_state], &ctx->pre_version, &ctx->pre_dirty);
+		rc = load_hist(ctx, res[i_state + 1]);
+		ctx->prefetched = rc == 0;
+	}
+	clear_results(ctx, res, nres);
+	if (rc != 0)
+		return rc;
+	if (out_got)
+		*out_got = got;
 	return 0;
 }
 
@@ -283,10 +421,7 @@ int pgm_db_exec_multi(pgm_ctx *ctx, const char *sql, PGresult **out, int nout)
 const char *pgm__hist_query(pgm_ctx *ctx)
 {
 	if (!ctx->hist_query)
-		ctx->hist_query = pgm_aprintf("SELECT DISTINCT ON (version) version, name, direction, outcome, coalesce(checksum, ''), "
-			"checksum_adopted, coalesce(failed_statement, 0), error, "
-			"pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SSOF') "
-			"FROM %s ORDER BY version, id DESC", ctx->qhistory);
+		ctx->hist_query = hist_query_on(ctx->qhistory);
 	return ctx->hist_query ? ctx->hist_query : "SELECT 1 WHERE false";
 }
 
@@ -364,7 +499,7 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 	*out_dirty = 0;
 	if ((rc = pgm_db_connect(ctx)) != 0)
 		return rc;
-	if ((rc = session_info(ctx, &exists)) != 0)
+	if ((rc = session_info(ctx, &exists, 0, NULL)) != 0)
 		return rc;
 	if (exists == 0 && !create) {
 		if (out_exists)
@@ -380,6 +515,10 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 		if (out_exists)
 			*out_exists = 1;
 		return 0;
+	}
+	if (ctx->guc_lost) {
+		pgm_buf_puts(&b, SESSION_GUC_SQL);
+		ctx->guc_lost = 0;
 	}
 	if (exists == 0)
 		pgm_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (version bigint not null primary key, dirty boolean not null);\n",
@@ -491,14 +630,21 @@ int pgm_db_lock(pgm_ctx *ctx)
 	uint32_t key;
 	char *sql;
 	double start, next_report;
-	int rc, exists = 0, delay = 50;
+	int rc, exists = 0, delay = 50, got = 0;
 
 	if (ctx->locked)
 		return 0;
 	if ((rc = pgm_db_connect(ctx)) != 0)
 		return rc;
-	if ((rc = session_info(ctx, &exists)) != 0)
+	if ((rc = session_info(ctx, &exists, 1, &got)) != 0)
 		return rc;
+	if (got) {
+		/* the first round trip took the lock (and read the tables) */
+		ctx->locked = 1;
+		return 0;
+	}
+	/* a read before the lock is stale once it is taken */
+	ctx->prefetched = 0;
 	pq = ctx->pq;
 	key = pgm_lock_key(ctx->schema, ctx->table_name, ctx->database);
 	/* when the tables exist, read them in the same message, right after the
@@ -516,7 +662,6 @@ int pgm_db_lock(pgm_ctx *ctx)
 	next_report = start;
 	for (;;) {
 		PGresult *res[3] = { NULL, NULL, NULL };
-		int got;
 		if ((rc = pgm_db_exec_multi(ctx, sql, res, 3)) != 0) {
 			free(sql);
 			return rc;

@@ -189,6 +189,7 @@ struct pgm_ctx {
 	char *qhistory;        /* quoted "schema"."table_history" */
 	char *hist_query;
 	int prefetched;        /* the lock read the state too (pre_*) */
+	int guc_lost;          /* the first message failed: its session setting is to be sent again */
 	int64_t pre_version;
 	int pre_dirty;
 	struct pgm_hist *hist; /* latest history row per version, sorted */

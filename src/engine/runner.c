@@ -454,7 +454,6 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 	const pgm_pq_api *pq = ctx->pq;
 	pgm_buf b = PGM_BUF_INIT;
 	size_t *body_off = calloc(k, sizeof *body_off);
-	int *has_set = calloc(k, sizeof *has_set);
 	char mark[48];
 	size_t i, done = 0;
 	int markers = 0, since = 0, rc = 0, failed = 0;
@@ -462,44 +461,39 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 	PGresult *res;
 	long errpos = 0;
 
-	if (!body_off || !has_set) {
-		free(body_off);
-		free(has_set);
+	if (!body_off)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	}
 	snprintf(mark, sizeof mark, "pgm_mark_%lx", (unsigned long)(wall * 1000.0) ^ (unsigned long)(size_t)steps);
-	pgm_buf_printf(&b, "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\";\n", mark);
 	for (i = 0; i < k; i++) {
 		/* a dry run rehearses inside the run's one transaction, a savepoint per migration */
 		pgm_buf_puts(&b, dry ? "SAVEPOINT pgm_step;\n" : "BEGIN;\n");
-		if (dry) {
-			/* nothing to make durable */
-		} else if (i + 1 < k) {
-			pgm_buf_puts(&b, "SET LOCAL synchronous_commit TO off;\n");
-			has_set[i]++;
-		} else if (ctx->sync_commit_off) {
-			pgm_buf_puts(&b, "SET LOCAL synchronous_commit TO local;\n");
-			has_set[i]++;
-		}
-		if (ctx->ddl_lock_timeout > 0) {
-			/* lock-safe DDL: give up on a lock after this long instead of queueing
-			 * every other session behind us; the run retries the migration */
-			pgm_buf_printf(&b, "SET LOCAL lock_timeout = '%dms';\n", (int)(ctx->ddl_lock_timeout * 1000.0));
-			has_set[i]++;
-		}
-		pgm_buf_puts(&b, "SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true);\n");
+		/* One statement before the body: the marker (its row arriving says the
+		 * migration before has committed; its clock times them), the start time
+		 * the history records, and the transaction's settings: asynchronous commit
+		 * for all but the last migration, whose synchronous commit flushes the WAL
+		 * of every one before it; lock-safe DDL gives up on a lock after
+		 * --ddl-lock-timeout instead of queueing every other session behind us. */
+		pgm_buf_printf(&b, "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\", "
+			"pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)", mark);
+		if (!dry && i + 1 < k)
+			pgm_buf_puts(&b, ", pg_catalog.set_config('synchronous_commit', 'off', true)");
+		else if (!dry && ctx->sync_commit_off)
+			pgm_buf_puts(&b, ", pg_catalog.set_config('synchronous_commit', 'local', true)");
+		if (ctx->ddl_lock_timeout > 0)
+			pgm_buf_printf(&b, ", pg_catalog.set_config('lock_timeout', '%dms', true)", (int)(ctx->ddl_lock_timeout * 1000.0));
+		pgm_buf_puts(&b, ";\n");
 		body_off[i] = b.len;
 		pgm_buf_put(&b, steps[i].body, steps[i].len);
 		/* a newline ends a trailing line comment; the ';' a last statement without one */
 		pgm_buf_puts(&b, "\n;\n");
 		append_bookkeeping(ctx, &b, &steps[i]);
-		pgm_buf_printf(&b, "%s;\nSELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\";\n",
-			dry ? "RELEASE SAVEPOINT pgm_step" : "COMMIT", mark);
+		pgm_buf_puts(&b, dry ? "RELEASE SAVEPOINT pgm_step;\n" : "COMMIT;\n");
 	}
+	/* the last marker: the last migration has committed */
+	pgm_buf_printf(&b, "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\";\n", mark);
 	if (b.failed) {
 		pgm_buf_free(&b);
 		free(body_off);
-		free(has_set);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory building the batch");
 	}
 	if (!pq->sendQuery(ctx->conn, b.ptr)) {
@@ -511,7 +505,7 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		if (!(res = pq->getResult(ctx->conn)))
 			break;
 		st = pq->resultStatus(res);
-		if (st == PGRES_TUPLES_OK && pq->nfields(res) == 1 && strcmp(pq->fname(res, 0), mark) == 0) {
+		if (st == PGRES_TUPLES_OK && pq->nfields(res) >= 1 && strcmp(pq->fname(res, 0), mark) == 0) {
 			double t = strtod(pq->getvalue(res, 0, 0), NULL) * 1000.0;
 			if (markers > 0 && done < k) {
 				steps[done].m->pub.no_transaction = 0;
@@ -554,7 +548,6 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			f++;
 		pgm_buf_free(&b);
 		free(body_off);
-		free(has_set);
 		if (f > 0 && (rc = run_batch(ctx, steps, f, base, total)) != 0)
 			return rc;
 		return run_batch(ctx, steps + f, 1, base + (int)f, total);
@@ -567,8 +560,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			locate(ctx, s, rel, 0);
 		} else {
 			/* no position (a run-time error): the results that came back tell which statement failed */
-			/* results before the body: BEGIN, the optional SET, set_config */
-			int nth = since - 2 - has_set[done];
+			/* since the step's marker, the results of its body's statements */
+			int nth = since;
 			if (nth >= 0 && (size_t)nth < s->lex.count)
 				locate(ctx, s, s->lex.stmts[nth].start, nth + 1);
 			else if (nth >= 0)
@@ -601,7 +594,6 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		rc = pgm_fail(ctx, PGM_ERROR, "the server did not run every migration of the batch");
 	pgm_buf_free(&b);
 	free(body_off);
-	free(has_set);
 	return rc;
 }
 

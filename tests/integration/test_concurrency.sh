@@ -152,3 +152,49 @@ pgm up --lock-timeout 2
 expect_rc 0
 expect_eq "$(tracked)" "4|f" "tracking row after the rerun"
 expect_eq "$(q "SELECT count(*) FROM t4")" 1 "t4 rows after the rerun"
+
+# ---------------------------------------------------------------- the first round trip's guess
+# The first message takes the lock and reads the tables where they usually are (public, or
+# --table's schema) before the server has said where they are. With search_path pointing
+# elsewhere the guess is wrong: the lock taken under the wrong key is given back, the right
+# one is taken, and public's tables are not mistaken for the run's.
+lock_key() {
+    python3 -c 'import sys, zlib; print(zlib.crc32(("%s\0%s\0%s" % tuple(sys.argv[1:])).encode()) * 1486364155 % 2**32)' "$1" "$2" "$DB"
+}
+held_keys() {  # the advisory locks of the sleeping pgmigrate backend
+    q "SELECT string_agg(objid::text, ',' ORDER BY objid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1"
+}
+reset
+q "DROP SCHEMA IF EXISTS app CASCADE; CREATE SCHEMA app" >/dev/null
+mig 000001 one "CREATE TABLE IF NOT EXISTS one (id int);" "DROP TABLE one;"
+pgm up
+expect_rc 0
+expect_eq "$(tracked)" "1|f" "public's tracking row"
+mig 000002 slow "SELECT pg_sleep(3);" "SELECT 1;"
+export PGOPTIONS='-c search_path=app'
+pgm status --json
+expect_rc 0
+expect_eq "$(jget status table):$(jget status version):$(jget status table_exists)" '"app"."schema_migrations":null:false' \
+    "status reads app's (missing) table, not public's"
+pgm_bg up
+wait_until 10 has_sleeping_backend || fail "the run with search_path=app never reached pg_sleep"
+expect_eq "$(held_keys "$(sleeping_backend)")" "$(lock_key app schema_migrations)" \
+    "only the lock of app.schema_migrations is held (public's guess given back)"
+pgm up --lock-timeout 0.5
+expect_rc 4
+expect_contains "$ERR" "could not take the migration lock"
+pgm_wait
+expect_rc 0
+unset PGOPTIONS
+expect_eq "$(q "SELECT version || '|' || dirty FROM app.schema_migrations")" "2|false" "app's tracking row"
+expect_eq "$(tracked)" "1|f" "public's tracking row untouched"
+expect_eq "$(q "SELECT to_regclass('app.one') IS NOT NULL")" t "migration 1 ran again, in app"
+# --table names the schema: the guess is right, and the lock is app's from the first message
+mig 000003 slow3 "SELECT pg_sleep(3);" "SELECT 1;"
+pgm_bg --table app.schema_migrations up
+wait_until 10 has_sleeping_backend || fail "the run with --table app.schema_migrations never reached pg_sleep"
+expect_eq "$(held_keys "$(sleeping_backend)")" "$(lock_key app schema_migrations)" "the lock of --table app.schema_migrations"
+pgm_wait
+expect_rc 0
+expect_eq "$(q "SELECT version FROM app.schema_migrations")" 3 "app's tracking row after --table"
+expect_eq "$(advisory_locks)" 0 "advisory locks left"
