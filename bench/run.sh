@@ -15,9 +15,11 @@
 # Also: no-op `up` and `status` over 1,000 applied migrations against one psql
 # query; `--version` time and peak RSS against dbmate's; peak RSS of applying
 # one 200 MB migration against psql -f.
-# Prints a markdown table and writes it to build/bench/results.md.
+# Prints a markdown table and writes it to build/bench/results.md (with
+# BENCH_ONLY: results-<parts>.md).
 #
-# Env: BENCH_RUNS (default 3; the median is reported), BENCH_FULL=1 (B at
+# Env: BENCH_ONLY (a comma list of parts to run, default all: A0, B0, C0, A10, B10
+# (B10 also with BENCH_FULL=1), noop, startup, big), BENCH_RUNS (default 3; the median is reported), BENCH_FULL=1 (B at
 # 10 ms too), BENCH_BIG_MB (default 200), BENCH_QUICK_RUNS (default 10: runs of
 # the sub-second no-op/status measurements), PG15_BIN (server binaries),
 # BENCH_REF=<git ref> (benchmark that commit, exported with git archive into
@@ -33,6 +35,11 @@ LOGS=$OUT/logs
 RUNS=${BENCH_RUNS:-3}
 QUICK_RUNS=${BENCH_QUICK_RUNS:-10}
 FULL=${BENCH_FULL:-0}
+ONLY=${BENCH_ONLY:-}
+# want PART: is PART to be measured (BENCH_ONLY)
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+RESULTS=results.md
+[ -n "$ONLY" ] && RESULTS="results-${ONLY//,/-}.md"
 BIG_MB=${BENCH_BIG_MB:-200}
 PG_BIN=${PG15_BIN:-/usr/lib/postgresql/15/bin}
 PROXY_DELAY_MS=5 # each direction: round trip 10 ms
@@ -304,15 +311,23 @@ bench_scenario() {
     done
 }
 
-phase "A: 100 migrations, RTT 0 ms"
-bench_scenario A "$PORT" "A: 100 × 1 statement, RTT 0 ms"
-phase "B: 1,000 migrations, RTT 0 ms"
-bench_scenario B "$PORT" "B: 1,000 × 1 statement, RTT 0 ms"
-phase "C: 1,000 migrations (table + index), RTT 0 ms"
-bench_scenario C "$PORT" "C: 1,000 × table + index, RTT 0 ms"
-phase "A: 100 migrations, RTT 10 ms"
-bench_scenario A "$PROXY_PORT" "A: 100 × 1 statement, RTT 10 ms"
-if [ "$FULL" = 1 ]; then
+if want A0; then
+    phase "A: 100 migrations, RTT 0 ms"
+    bench_scenario A "$PORT" "A: 100 × 1 statement, RTT 0 ms"
+fi
+if want B0; then
+    phase "B: 1,000 migrations, RTT 0 ms"
+    bench_scenario B "$PORT" "B: 1,000 × 1 statement, RTT 0 ms"
+fi
+if want C0; then
+    phase "C: 1,000 migrations (table + index), RTT 0 ms"
+    bench_scenario C "$PORT" "C: 1,000 × table + index, RTT 0 ms"
+fi
+if want A10; then
+    phase "A: 100 migrations, RTT 10 ms"
+    bench_scenario A "$PROXY_PORT" "A: 100 × 1 statement, RTT 10 ms"
+fi
+if { [ "$FULL" = 1 ] && [ -z "$ONLY" ]; } || { [ -n "$ONLY" ] && want B10; }; then
     phase "B: 1,000 migrations, RTT 10 ms"
     bench_scenario B "$PROXY_PORT" "B: 1,000 × 1 statement, RTT 10 ms"
 fi
@@ -333,6 +348,7 @@ add_row() { # add_row SCENARIO TOOL SECONDS BASELINE_SECONDS
     log "   $1 / $2: median ${3}s"
 }
 
+if want noop; then
 phase "no-op up and status over 1,000 applied migrations"
 freshdb bench_applied
 "$PGM" --database "$(url bench_applied)" --path "$WORK/B/gm" up > /dev/null 2>&1 || die "pgmigrate up failed"
@@ -358,6 +374,7 @@ for rtt in 0 10; do
 done
 dropdb bench_applied
 [ -n "$DBMATE" ] && dropdb bench_applied_dbmate
+fi
 
 # ---------------------------------------------------------------- start-up and memory
 phase "start-up time and peak RSS"
@@ -382,12 +399,15 @@ per_run_ms() { # 100 runs in a loop -> ms per run
     for i in $(seq 1 100); do "$@" > /dev/null 2>&1; done
     awk -v t="$(elapsed "$t0")" 'BEGIN { printf "%.2f", t * 1000 / 100 }'
 }
+if want startup; then
 EXTRA+=("pgmigrate --version|$(per_run_ms "$PGM" --version) ms per run|$(peak_rss "$PGM" --version) KiB|")
 if [ -n "$DBMATE" ]; then
     EXTRA+=("dbmate --version|$(per_run_ms "$DBMATE" --version) ms per run|$(peak_rss "$DBMATE" --version) KiB|")
 fi
 EXTRA+=("/bin/true (process start floor)|$(per_run_ms /bin/true) ms per run|$(peak_rss /bin/true) KiB|")
+fi
 
+if want big; then
 phase "one ${BIG_MB} MB migration: peak RSS"
 mkdir -p "$WORK/big"
 # rows of ~100 bytes, 1,000 rows per INSERT statement (~110 kB), up to BIG_MB
@@ -449,6 +469,7 @@ EXTRA+=("pgmigrate up, $BIG_LABEL|$t s|$rss KiB|$(backend_peak_stop) KiB")
 log "   pgmigrate up: ${t}s"
 dropdb bench_big_pgm
 rm -rf "$WORK/big"
+fi
 phase_end
 
 # ---------------------------------------------------------------- report
@@ -483,5 +504,5 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
         printf -- '- %s: %ss\n' "$n" "$d"
     done
     echo "- total: ${TOTAL}s"
-} > "$OUT/results.md"
-cat "$OUT/results.md"
+} > "$OUT/$RESULTS"
+cat "$OUT/$RESULTS"
