@@ -71,26 +71,36 @@ static void mask_query(pgm_buf *out, const char *q)
 	}
 }
 
+/* The authority of a postgres:// URL: it starts at *auth and is alen bytes
+ * long; *at is its last '@' (NULL without credentials). libpq ends
+ * user[:password] at the first '@' before any '/': a '?' before it is part of
+ * the credentials, not the query; and the last '@' of the host part ends
+ * them: a raw '@' in a password is still secret. */
+static size_t url_authority(const char *ci, const char **auth, const char **at)
+{
+	const char *a = strstr(ci, "://") + 3, *p;
+	size_t alen;
+	for (p = a; *p && *p != '/' && *p != '@'; p++)
+		;
+	if (*p != '@')
+		p = a;
+	alen = (size_t)(p - a) + strcspn(p, "/?");
+	*at = NULL;
+	for (p = a; p < a + alen; p++)
+		if (*p == '@')
+			*at = p;
+	*auth = a;
+	return alen;
+}
+
 char *pgm_mask_conninfo(const char *ci)
 {
 	pgm_buf out = PGM_BUF_INIT;
 	if (!ci)
 		return NULL;
 	if (is_url(ci)) {
-		const char *auth = strstr(ci, "://") + 3;
-		size_t alen;
-		const char *at = NULL, *p, *q;
-		/* libpq ends user[:password] at the first '@' before any '/': a '?'
-		 * before it is part of the credentials, not the query */
-		for (p = auth; *p && *p != '/' && *p != '@'; p++)
-			;
-		if (*p != '@')
-			p = auth;
-		alen = (size_t)(p - auth) + strcspn(p, "/?");
-		/* then the last '@' of the host part: a raw '@' in a password is still secret */
-		for (p = auth; p < auth + alen; p++)
-			if (*p == '@')
-				at = p;
+		const char *auth, *at, *p, *q;
+		size_t alen = url_authority(ci, &auth, &at);
 		pgm_buf_put(&out, ci, (size_t)(auth - ci));
 		if (at) {
 			const char *colon = memchr(auth, ':', (size_t)(at - auth));
@@ -208,11 +218,8 @@ char *pgm__scrub_conninfo(const char *text, const char *ci)
 		return pgm_strdup(text);
 	cilen = strlen(ci);
 	if (is_url(ci)) {
-		const char *auth = strstr(ci, "://") + 3, *at = NULL, *p, *colon;
-		size_t alen = strcspn(auth, "/?");
-		for (p = auth; p < auth + alen; p++)
-			if (*p == '@')
-				at = p;
+		const char *auth, *at, *p, *colon;
+		size_t alen = url_authority(ci, &auth, &at);
 		if (at && (colon = memchr(auth, ':', (size_t)(at - auth))) != NULL) {
 			pw[npw] = colon + 1;
 			pwlen[npw++] = (size_t)(at - colon - 1);

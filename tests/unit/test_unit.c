@@ -128,6 +128,29 @@ static void test_mask(void)
 	check_mask("dbname=x", "dbname=x");
 }
 
+char *pgm__scrub_conninfo(const char *text, const char *ci);
+
+/* libpq's messages may quote the connection string, or a password token it
+ * could not percent-decode */
+static void test_scrub(void)
+{
+	char *m;
+	m = pgm__scrub_conninfo("missing \"=\" after \"postgres://u:pa?ss@host/db\" in connection info string",
+		"postgres://u:pa?ss@host/db");
+	CHECK_STR(m, "missing \"=\" after \"postgres://u:****@host/db\" in connection info string");
+	free(m);
+	/* a '?' in the password: the credentials still end at the '@' (as in mask) */
+	m = pgm__scrub_conninfo("invalid percent-encoded token: \"p%zz?x\"", "postgres://u:p%zz?x@host/db");
+	CHECK_STR(m, "invalid percent-encoded token: \"****\"");
+	free(m);
+	m = pgm__scrub_conninfo("invalid percent-encoded token: \"s%zz\"", "postgres://host/db?password=s%zz&sslmode=disable");
+	CHECK_STR(m, "invalid percent-encoded token: \"****\"");
+	free(m);
+	m = pgm__scrub_conninfo("nothing secret here", "postgres://u:a@b@host/db");
+	CHECK_STR(m, "nothing secret here");
+	free(m);
+}
+
 static void test_lock_key(void)
 {
 	/* golang-migrate's database.GenerateAdvisoryLockId test vectors */
@@ -523,6 +546,7 @@ int main(void)
 	test_filenames();
 	test_dotenv();
 	test_mask();
+	test_scrub();
 	test_lock_key();
 	test_positions();
 	test_lexer();
