@@ -638,6 +638,7 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 			if (p)
 				off = st->start + pgm_char_to_byte(sql, strlen(sql), atol(p));
 			locate(ctx, s, off, (int)i + 1);
+			add_hint(ctx);
 			if (res)
 				pq->clear(res);
 			free(sql);

@@ -129,6 +129,15 @@ expect_eq "$(jget error line)" 6
 expect_eq "$(jget error statement)" 3
 expect_eq "$(jget error sqlstate)" 22012
 expect_eq "$(tracked)" "5|t"
+# forced back without undoing: statement 1 finds its table, and the hint says what to do about it
+pgm force 4
+expect_rc 0
+pgm up
+expect_rc 1
+expect_contains "$ERR" "migrations/000005_five.up.sql:2:1: error: relation \"n1\" already exists (SQLSTATE 42P07)"
+expect_contains "$ERR" "the object already exists: use IF NOT EXISTS" "the already-exists advice for a no-transaction file"
+expect_contains "$ERR" "no statement of it ran" "and the dirty-state advice after it"
+expect_eq "$(tracked)" "5|t"
 
 # a dirty database: up refuses, says so, and runs nothing
 pgm up
