@@ -367,6 +367,9 @@ for rtt in 0 10; do
     add_row "no-op, 1,000 applied, RTT $rtt ms" "pgmigrate status" "$t" "$q"
     t=$(quick "$PGM" --database "$(url bench_applied "$p")" --path "$WORK/B/gm" version)
     add_row "no-op, 1,000 applied, RTT $rtt ms" "pgmigrate version" "$t" "$q"
+    # what a no-op up must do besides the query: read (and hash) every applied file
+    t=$(quick sh -c 'cat "$1"/*.sql' sh "$WORK/B/gm")
+    add_row "no-op, 1,000 applied, RTT $rtt ms" "cat of the 1,000 files (reference: reading them)" "$t" "$q"
     if [ -n "$DBMATE" ]; then
         t=$(quick "$DBMATE" --url "$(url bench_applied_dbmate "$p")" --migrations-dir "$WORK/B/dbmate" --no-dump-schema up)
         add_row "no-op, 1,000 applied, RTT $rtt ms" "dbmate up (nothing to do)" "$t" "$q"
