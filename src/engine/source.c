@@ -80,10 +80,12 @@ int pgm_parse_filename(const char *fn, int64_t *out_version, char *namebuf, size
 	}
 	name = fn + digits + 1;
 	rest = (size_t)(suffix - name);
-	if (rest + 1 > nbsize)
-		rest = nbsize - 1;
-	memcpy(namebuf, name, rest);
-	namebuf[rest] = '\0';
+	if (nbsize > 0) {
+		if (rest + 1 > nbsize)
+			rest = nbsize - 1;
+		memcpy(namebuf, name, rest);
+		namebuf[rest] = '\0';
+	}
 	*out_version = (int64_t)v;
 	*out_dir = dir;
 	return 1;

@@ -34,6 +34,14 @@ static void test_filenames(void)
 	CHECK_INT(d, PGM_DOWN);
 	CHECK_STR(name, "add_x");
 	CHECK_INT(pgm_parse_filename("1_.up.sql", &v, name, sizeof name, &d), 1);
+	/* no room for the name: the version alone (nothing written) */
+	CHECK_INT(pgm_parse_filename("000012_x.up.sql", &v, NULL, 0, &d), 1);
+	CHECK_INT(v, 12);
+	{
+		char tiny[4];
+		CHECK_INT(pgm_parse_filename("000013_create_users.up.sql", &v, tiny, sizeof tiny, &d), 1);
+		CHECK_STR(tiny, "cre");
+	}
 	CHECK_STR(name, "");
 	CHECK_INT(pgm_parse_filename("9223372036854775807_max.up.sql", &v, name, sizeof name, &d), 1);
 	CHECK_INT(v, INT64_MAX);
