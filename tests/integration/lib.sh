@@ -137,3 +137,32 @@ for line in sys.stdin:
 print("null" if val is None else (str(val).lower() if isinstance(val, bool) else val))
 ' "$1" "$2"
 }
+
+# pg_dump -s of the test database, without the random \restrict / \unrestrict keys of newer pg_dump.
+# pg_dump refuses a server newer than itself (the npm PostgreSQL 18 has no pg_dump): then the
+# catalog rows of every user object, OIDs included (anything dropped and created again, or
+# left behind, shows), stand in for it.
+schema_dump() {
+    local pg_dump=$PG_BIN/pg_dump dump_major server_major
+    [ -x "$pg_dump" ] || pg_dump=$(command -v pg_dump) || fail "no pg_dump (apt-get install postgresql-client)"
+    dump_major=$("$pg_dump" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')
+    server_major=$(( $(q "SHOW server_version_num") / 10000 ))
+    if [ "$dump_major" -ge "$server_major" ]; then
+        PGPASSWORD=$PG_PASSWORD "$pg_dump" -s -h 127.0.0.1 -p "$PG_PORT" -U postgres "$DB" | grep -Ev '^\\(un)?restrict '
+    else
+        q "SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+             SELECT 'class ' || c.oid || ' ' || c.relname || ' ' || c.relkind::text || ' ' || c.relnamespace::text || ' ' || coalesce(c.relacl::text, '') AS x
+               FROM pg_class c WHERE c.oid >= 16384
+             UNION ALL SELECT 'attr ' || a.attrelid || ' ' || a.attnum || ' ' || a.attname || ' ' || a.atttypid || ' ' || a.attnotnull::text
+               || ' ' || a.attisdropped::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+               FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid >= 16384
+             UNION ALL SELECT 'type ' || t.oid || ' ' || t.typname FROM pg_type t WHERE t.oid >= 16384
+             UNION ALL SELECT 'enum ' || e.enumtypid || ' ' || e.enumlabel || ' ' || e.enumsortorder FROM pg_enum e
+             UNION ALL SELECT 'constraint ' || o.oid || ' ' || o.conname || ' ' || pg_get_constraintdef(o.oid) FROM pg_constraint o WHERE o.oid >= 16384
+             UNION ALL SELECT 'index ' || i.indexrelid || ' ' || pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indexrelid >= 16384
+             UNION ALL SELECT 'proc ' || p.oid || ' ' || p.proname || ' ' || md5(p.prosrc) FROM pg_proc p WHERE p.oid >= 16384
+             UNION ALL SELECT 'comment ' || d.objoid || ' ' || d.objsubid || ' ' || d.description FROM pg_description d WHERE d.objoid >= 16384
+             UNION ALL SELECT 'namespace ' || n.oid || ' ' || n.nspname || ' ' || coalesce(n.nspacl::text, '') FROM pg_namespace n
+           ) s"
+    fi
+}

@@ -6,34 +6,6 @@
 # byte-for-byte as it was (pg_dump -s before and after).
 . "$(dirname "$0")/lib.sh"
 
-# pg_dump -s of the test database, without the random \restrict / \unrestrict keys of newer pg_dump.
-# pg_dump refuses a server newer than itself (the npm PostgreSQL 18 has no pg_dump): then the
-# catalog rows of every user object, OIDs included (anything dropped and created again, or
-# left behind, shows), stand in for it.
-PG_DUMP=$PG_BIN/pg_dump
-[ -x "$PG_DUMP" ] || PG_DUMP=$(command -v pg_dump)
-DUMP_MAJOR=$("$PG_DUMP" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')
-SERVER_MAJOR=$(( $(q "SHOW server_version_num") / 10000 ))
-dump() {
-    if [ "$DUMP_MAJOR" -ge "$SERVER_MAJOR" ]; then
-        PGPASSWORD=$PG_PASSWORD "$PG_DUMP" -s -h 127.0.0.1 -p "$PG_PORT" -U postgres "$DB" | grep -Ev '^\\(un)?restrict '
-    else
-        q "SELECT string_agg(x, E'\n' ORDER BY x) FROM (
-             SELECT 'class ' || c.oid || ' ' || c.relname || ' ' || c.relkind::text || ' ' || c.relnamespace::text || ' ' || coalesce(c.relacl::text, '') AS x
-               FROM pg_class c WHERE c.oid >= 16384
-             UNION ALL SELECT 'attr ' || a.attrelid || ' ' || a.attnum || ' ' || a.attname || ' ' || a.atttypid || ' ' || a.attnotnull::text
-               || ' ' || a.attisdropped::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
-               FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attrelid >= 16384
-             UNION ALL SELECT 'type ' || t.oid || ' ' || t.typname FROM pg_type t WHERE t.oid >= 16384
-             UNION ALL SELECT 'enum ' || e.enumtypid || ' ' || e.enumlabel || ' ' || e.enumsortorder FROM pg_enum e
-             UNION ALL SELECT 'constraint ' || o.oid || ' ' || o.conname || ' ' || pg_get_constraintdef(o.oid) FROM pg_constraint o WHERE o.oid >= 16384
-             UNION ALL SELECT 'index ' || i.indexrelid || ' ' || pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indexrelid >= 16384
-             UNION ALL SELECT 'proc ' || p.oid || ' ' || p.proname || ' ' || md5(p.prosrc) FROM pg_proc p WHERE p.oid >= 16384
-             UNION ALL SELECT 'comment ' || d.objoid || ' ' || d.objsubid || ' ' || d.description FROM pg_description d WHERE d.objoid >= 16384
-             UNION ALL SELECT 'namespace ' || n.oid || ' ' || n.nspname || ' ' || coalesce(n.nspacl::text, '') FROM pg_namespace n
-           ) s"
-    fi
-}
 # everything that is data pgmigrate owns: tracking row and history
 state() { q "SELECT coalesce((SELECT version || '|' || dirty FROM schema_migrations), '-') || ' ' || (SELECT count(*) FROM schema_migrations_history)"; }
 scratch_dbs() { psql_admin -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'pgmigrate_verify_%'"; }
@@ -119,7 +91,7 @@ rm migrations/000003_*
 pgm up 1
 expect_rc 0
 q "INSERT INTO users (email) VALUES ('a@example.com')" >/dev/null
-before=$(dump)
+before=$(schema_dump)
 before_state=$(state)
 mig 000003 broken "CREATE TABLE t3 (id int);" "DROP TABLE t3;
 DROP TABLE   nope;"
@@ -133,7 +105,7 @@ pgm verify --all --json
 expect_rc 1
 pgm verify 1
 expect_rc 0
-after=$(dump)
+after=$(schema_dump)
 [ "$before" = "$after" ] || { diff <(echo "$before") <(echo "$after") >&2; fail "pg_dump -s differs after verify"; }
 CHECKS=$((CHECKS + 1))
 expect_eq "$(state)" "$before_state" "tracking row and history untouched"
@@ -176,7 +148,7 @@ mig 000006 notx "-- pgmigrate:no-transaction
 CREATE TABLE t6 (id int);
 CREATE INDEX CONCURRENTLY t6_id_idx ON t6 (id);" "-- pgmigrate:no-transaction
 DROP TABLE t6;"
-before=$(dump)
+before=$(schema_dump)
 pgm verify --json
 expect_rc 0
 expect_eq "$(vjson '[(m["version"], m["result"], m["scratch"]) for m in o["migrations"]]')" \
@@ -198,7 +170,7 @@ expect_rc 1
 expect_eq "$(vjson 'o["migrations"][2]["result"], o["migrations"][2]["phase"], o["migrations"][2]["error"]["line"], o["migrations"][2]["error"]["column"]')" \
     "('failed', 'up', 3, 9)"
 expect_eq "$(scratch_dbs)" 0 "the scratch database is dropped after a failure"
-[ "$before" = "$(dump)" ] || fail "pg_dump -s differs after verifying no-transaction migrations"
+[ "$before" = "$(schema_dump)" ] || fail "pg_dump -s differs after verifying no-transaction migrations"
 CHECKS=$((CHECKS + 1))
 rm migrations/000005_* migrations/000006_*
 
