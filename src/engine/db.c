@@ -118,6 +118,7 @@ int pgm_db_connect(pgm_ctx *ctx)
 		return rc;
 	}
 	ctx->pq->setNoticeProcessor(ctx->conn, quiet_notices, NULL);
+	ctx->guc_pending = 1;
 	ctx->cancel = ctx->pq->getCancel(ctx->conn);
 	return 0;
 }
@@ -140,7 +141,7 @@ void pgm_db_disconnect(pgm_ctx *ctx)
 	free(ctx->hist_query);
 	ctx->hist_query = NULL;
 	ctx->prefetched = 0;
-	ctx->guc_lost = 0;
+	ctx->guc_pending = 0;
 	free(ctx->database);
 	ctx->schema = ctx->qtable = ctx->qhistory = ctx->database = NULL;
 }
@@ -179,6 +180,17 @@ static int load_hist(pgm_ctx *ctx, PGresult *res);
  * server's OS lacks support: the DO block swallows that) */
 #define SESSION_GUC_SQL "DO $pgm$BEGIN PERFORM pg_catalog.set_config('client_connection_check_interval', '1000', false); " \
 	"EXCEPTION WHEN OTHERS THEN NULL; END$pgm$;\n"
+
+/* sent with the first message that runs a migration, not at connect: a
+ * no-op `up` or `status` runs nothing long, and the DO block costs a
+ * fresh backend the loading of PL/pgSQL (a millisecond and a half) */
+const char *pgm__db_session_sql(pgm_ctx *ctx)
+{
+	if (!ctx->guc_pending)
+		return "";
+	ctx->guc_pending = 0;
+	return SESSION_GUC_SQL;
+}
 
 /* like pgm_db_exec_multi, but on an error the results before it stay in
  * out[0..*nres-1] (the caller clears them) */
@@ -267,7 +279,6 @@ static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
 		ghq = gh ? hist_query_on(gh) : NULL;
 		gkey = pgm_lock_key(gschema, ctx->table_name, gdb);
 	}
-	pgm_buf_puts(&b, SESSION_GUC_SQL);
 	if (lschema && ltable && lhist)
 		pgm_buf_printf(&b, "SELECT s.schema, pg_catalog.current_database(), "
 			"pg_catalog.current_setting('server_version_num')::int, "
@@ -307,8 +318,6 @@ static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
 		/* a table that is not there yet stops the read: what came before it stands */
 		if (reads && strcmp(ctx->err.sqlstate, "42P01") == 0 && nres >= i_state) {
 			pgm_error_clear(ctx);
-			/* the failed message was one transaction: its settings were rolled back */
-			ctx->guc_lost = 1;
 			rc = 0;
 		} else {
 			clear_results(ctx, res, nres);
@@ -516,10 +525,6 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 			*out_exists = 1;
 		return 0;
 	}
-	if (ctx->guc_lost) {
-		pgm_buf_puts(&b, SESSION_GUC_SQL);
-		ctx->guc_lost = 0;
-	}
 	if (exists == 0)
 		pgm_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (version bigint not null primary key, dirty boolean not null);\n",
 			ctx->qtable);
@@ -713,8 +718,9 @@ int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *ext
 	/* golang-migrate's SetVersion: a row only for a real version, or a dirty nil;
 	 * extra_sql (history) rides in the same transaction */
 	if (version >= 0 || dirty)
-		sql = pgm_aprintf("BEGIN; DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); %s COMMIT",
-			ctx->qtable, ctx->qtable, (long long)version, dirty ? "true" : "false", extra_sql ? extra_sql : "");
+		sql = pgm_aprintf("%sBEGIN; DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); %s COMMIT",
+			dirty ? pgm__db_session_sql(ctx) : "", ctx->qtable, ctx->qtable, (long long)version,
+			dirty ? "true" : "false", extra_sql ? extra_sql : "");
 	else
 		sql = pgm_aprintf("BEGIN; DELETE FROM %s; %s COMMIT", ctx->qtable, extra_sql ? extra_sql : "");
 	if (!sql)

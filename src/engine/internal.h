@@ -82,6 +82,19 @@ void pgm_checksum_feed(pgm_sha256 *s, int *pending_cr, const char *p, size_t len
 void pgm_checksum_end(pgm_sha256 *s, int *pending_cr, char out[65]);
 /* the checksum of a file, read in pieces (any size) */
 int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char out[65]);
+/*
+ * The up files' checksums, computed on a worker thread while the main one
+ * loads libpq, connects and reads the tracking tables (a no-op `up` over a
+ * thousand applied migrations spends as long reading files as talking to the
+ * server). start: after pgm_load, for a command that checks applied files;
+ * limit: the tracked version is known, nothing newer needs a checksum;
+ * checksum: the up file's checksum, from the thread when it has it (joined
+ * first), else read now.
+ */
+struct pgm_mig;
+void pgm__prehash_start(pgm_ctx *ctx);
+void pgm__prehash_limit(pgm_ctx *ctx, int64_t version);
+int pgm__mig_checksum(pgm_ctx *ctx, struct pgm_mig *m, char out[65]);
 
 /* ---- lexer ---- */
 typedef enum {
@@ -147,6 +160,8 @@ typedef struct pgm_mig {
 	char *down_path;
 	char *up_display;   /* what users see: path as given + file name */
 	char *down_display;
+	char pre_sum[65];   /* the up file's checksum from the pre-hash thread */
+	unsigned char pre_ok;
 } pgm_mig;
 
 struct pgm_ctx {
@@ -172,6 +187,8 @@ struct pgm_ctx {
 	pgm_mig *migs;
 	size_t nmigs;
 	int loaded;
+	struct pgm_os_thread *prehash;  /* hashing the up files while we connect */
+	volatile int64_t prehash_limit; /* it stops after this version */
 
 	/* connection */
 	const pgm_pq_api *pq;
@@ -189,7 +206,7 @@ struct pgm_ctx {
 	char *qhistory;        /* quoted "schema"."table_history" */
 	char *hist_query;
 	int prefetched;        /* the lock read the state too (pre_*) */
-	int guc_lost;          /* the first message failed: its session setting is to be sent again */
+	int guc_pending;       /* the session setting is still to be sent (with the first migration) */
 	int64_t pre_version;
 	int pre_dirty;
 	struct pgm_hist *hist; /* latest history row per version, sorted */
@@ -247,6 +264,9 @@ int pgm_db_connect(pgm_ctx *ctx);
 void pgm_db_disconnect(pgm_ctx *ctx);
 int pgm_db_lock(pgm_ctx *ctx);
 int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_version, int *out_dirty);
+/* the session setting (client_connection_check_interval) to put in front of
+ * the first message that runs a migration; "" once sent */
+const char *pgm__db_session_sql(pgm_ctx *ctx);
 int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *extra_sql);
 /* a literal for SQL text, escaped by libpq; caller frees with free() */
 char *pgm_db_literal(pgm_ctx *ctx, const char *s);

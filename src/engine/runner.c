@@ -114,9 +114,9 @@ static int nofile_refusal(pgm_ctx *ctx, int64_t v)
 	return PGM_ENOFILE;
 }
 
-static int file_checksum(pgm_ctx *ctx, const pgm_mig *m, char out[65])
+static int file_checksum(pgm_ctx *ctx, pgm_mig *m, char out[65])
 {
-	return pgm_checksum_file(ctx, m->up_path, m->up_display, out);
+	return pgm__mig_checksum(ctx, m, out);
 }
 
 static int hist_applied(const pgm_hist *h)
@@ -197,13 +197,16 @@ static int adopt(pgm_ctx *ctx, int64_t cur)
 	return 0;
 }
 
-/* load the files, take the lock, read (and create) the tracking tables */
-static int prepare(pgm_ctx *ctx, int64_t *cur, int *dirty)
+/* load the files, take the lock, read (and create) the tracking tables;
+ * sums: the applied files' checksums will be needed (hashed meanwhile) */
+static int prepare(pgm_ctx *ctx, int sums, int64_t *cur, int *dirty)
 {
 	int rc;
 	ctx->steps_done = 0;
 	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
+	if (sums)
+		pgm__prehash_start(ctx);
 	if (ctx->dry_run) {
 		/* everything a dry run does, creating the tracking tables included,
 		 * happens in one transaction that run_plan rolls back */
@@ -223,6 +226,7 @@ static int prepare(pgm_ctx *ctx, int64_t *cur, int *dirty)
 		return rc;
 	if ((rc = pgm_db_read_state(ctx, 1, NULL, cur, dirty)) != 0)
 		return rc;
+	pgm__prehash_limit(ctx, *cur);
 	ctx->cur_version = *cur;
 	ctx->cur_dirty = *dirty;
 	if (!*dirty && (rc = adopt(ctx, *cur)) != 0)
@@ -464,6 +468,7 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 	if (!body_off)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	snprintf(mark, sizeof mark, "pgm_mark_%lx", (unsigned long)(wall * 1000.0) ^ (unsigned long)(size_t)steps);
+	pgm_buf_puts(&b, pgm__db_session_sql(ctx));
 	for (i = 0; i < k; i++) {
 		/* a dry run rehearses inside the run's one transaction, a savepoint per migration */
 		pgm_buf_puts(&b, dry ? "SAVEPOINT pgm_step;\n" : "BEGIN;\n");
@@ -789,6 +794,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	}
 	pgm_sha256_init(&sha);
+	pgm_buf_puts(&b, pgm__db_session_sql(ctx));
 	pgm_buf_puts(&b, ctx->dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");
 	if (ctx->ddl_lock_timeout > 0)
 		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", (int)(ctx->ddl_lock_timeout * 1000.0));
@@ -1173,7 +1179,7 @@ int pgm_up(pgm_ctx *ctx, int limit)
 	int dirty, rc;
 	step *steps = NULL;
 	size_t n = 0;
-	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0 ||
+	if ((rc = prepare(ctx, 1, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0 ||
 	    (rc = check_up_integrity(ctx, cur)) != 0)
 		return rc;
 	if ((rc = plan_up(ctx, cur, INT64_MAX, limit, &steps, &n)) != 0)
@@ -1187,7 +1193,7 @@ int pgm_down(pgm_ctx *ctx, int count)
 	int dirty, rc;
 	step *steps = NULL;
 	size_t n = 0;
-	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
+	if ((rc = prepare(ctx, 0, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
 		return rc;
 	if ((rc = plan_down(ctx, cur, count < 0 ? -1 : count, -1, &steps, &n)) != 0)
 		return rc;
@@ -1208,7 +1214,7 @@ int pgm_goto(pgm_ctx *ctx, int64_t version)
 		pgm_set_hint(ctx, "`pgmigrate status` lists the versions in \"%s\"", ctx->path);
 		return rc;
 	}
-	if ((rc = prepare(ctx, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
+	if ((rc = prepare(ctx, 1, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
 		return rc;
 	if (version >= cur && (rc = check_up_integrity(ctx, cur)) != 0)
 		return rc;
@@ -1315,11 +1321,16 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 	*out = NULL;
 	if (!st)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	if ((!ctx->loaded && (rc = pgm_load(ctx)) != 0) ||
-	    (rc = pgm_db_read_state(ctx, 0, &exists, &st->version, &st->dirty)) != 0) {
+	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0) {
 		free(st);
 		return rc;
 	}
+	pgm__prehash_start(ctx);
+	if ((rc = pgm_db_read_state(ctx, 0, &exists, &st->version, &st->dirty)) != 0) {
+		free(st);
+		return rc;
+	}
+	pgm__prehash_limit(ctx, st->version);
 	st->table_exists = exists;
 	st->rows = calloc(ctx->nmigs + ctx->nhist + 1, sizeof *st->rows);
 	st->target = pgm_ctx_target_masked(ctx, NULL);

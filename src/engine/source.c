@@ -126,9 +126,12 @@ static int cmp_mig(const void *a, const void *b)
 	return x->pub.version < y->pub.version ? -1 : x->pub.version > y->pub.version;
 }
 
+static void prehash_join(pgm_ctx *ctx);
+
 static void free_migs(pgm_ctx *ctx)
 {
 	size_t i;
+	prehash_join(ctx);
 	for (i = 0; i < ctx->nmigs; i++) {
 		free(ctx->migs[i].name);
 		free(ctx->migs[i].up_path);
@@ -199,7 +202,11 @@ int pgm_load(pgm_ctx *ctx)
 			free(disp);
 			continue;
 		}
-		for (k = 0; k < ctx->nmigs; k++)
+		/* the names are sorted, so the pair of a file is usually the last one
+		 * seen: look there first (a thousand migrations, no quadratic scan) */
+		if (ctx->nmigs > 0 && ctx->migs[ctx->nmigs - 1].pub.version == v)
+			mig = &ctx->migs[ctx->nmigs - 1];
+		for (k = 0; !mig && k < ctx->nmigs; k++)
 			if (ctx->migs[k].pub.version == v) {
 				mig = &ctx->migs[k];
 				break;
@@ -454,23 +461,28 @@ write_failed_up:
 	return rc;
 }
 
-int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char out[65])
+/* the checksum of the file at path, read with buf; -1 when it cannot be
+ * read or (max > 0) is larger than max bytes. Thread-safe. */
+static int hash_path(const char *path, char *buf, size_t bufsize, int64_t max, char *errbuf, size_t errsize,
+	char out[65])
 {
-	char errbuf[256];
-	static char chunk[1 << 16];
-	void *fh = pgm_os_fopen_read(path, errbuf, sizeof errbuf);
+	void *fh = pgm_os_fopen_read(path, errbuf, errsize);
 	pgm_sha256 s;
 	int cr = 0, first = 1;
 	long got;
 
-	if (!fh) {
-		pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
-		pgm_set_detail(ctx, "%s", errbuf);
-		return PGM_EIO;
+	if (!fh)
+		return -1;
+	if (max > 0) {
+		int64_t size = pgm_os_fsize(fh);
+		if (size < 0 || size > max) {
+			pgm_os_fclose(fh);
+			return -1;
+		}
 	}
 	pgm_sha256_init(&s);
-	while ((got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0) {
-		const char *p = chunk;
+	while ((got = pgm_os_fread(fh, buf, bufsize)) > 0) {
+		const char *p = buf;
 		size_t n = (size_t)got;
 		if (first && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
 			p += 3;
@@ -480,8 +492,81 @@ int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char 
 		pgm_checksum_feed(&s, &cr, p, n);
 	}
 	pgm_os_fclose(fh);
-	if (got < 0)
-		return pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+	if (got < 0) {
+		if (errbuf && errsize)
+			errbuf[0] = '\0';
+		return -1;
+	}
 	pgm_checksum_end(&s, &cr, out);
 	return 0;
+}
+
+int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char out[65])
+{
+	static char chunk[1 << 16];
+	char errbuf[256] = "";
+	if (hash_path(path, chunk, sizeof chunk, 0, errbuf, sizeof errbuf, out) != 0) {
+		pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+		if (errbuf[0])
+			pgm_set_detail(ctx, "%s", errbuf);
+		return PGM_EIO;
+	}
+	return 0;
+}
+
+/* ---- the pre-hash thread ---- */
+
+/* files above this are left to the main thread: they are rare, and reading
+ * one twice would cost more than the wait it saves */
+#define PREHASH_MAX_FILE (1 << 20)
+/* fewer files than this are read faster than a thread starts */
+#define PREHASH_MIN_FILES 16
+
+static void prehash_main(void *arg)
+{
+	pgm_ctx *ctx = arg;
+	size_t i, bufsize = 1 << 16;
+	char *buf = malloc(bufsize);
+	for (i = 0; buf && i < ctx->nmigs; i++) {
+		pgm_mig *m = &ctx->migs[i];
+		if (m->pub.version > pgm_os_atomic_load(&ctx->prehash_limit))
+			break;
+		if (m->up_path && hash_path(m->up_path, buf, bufsize, PREHASH_MAX_FILE, NULL, 0, m->pre_sum) == 0)
+			m->pre_ok = 1;
+	}
+	free(buf);
+}
+
+void pgm__prehash_start(pgm_ctx *ctx)
+{
+	if (ctx->prehash || !ctx->loaded || ctx->nmigs < PREHASH_MIN_FILES)
+		return;
+	pgm_os_atomic_store(&ctx->prehash_limit, INT64_MAX);
+	ctx->prehash = pgm_os_thread_start(prehash_main, ctx);
+}
+
+void pgm__prehash_limit(pgm_ctx *ctx, int64_t version)
+{
+	if (ctx->prehash)
+		pgm_os_atomic_store(&ctx->prehash_limit, version);
+}
+
+static void prehash_join(pgm_ctx *ctx)
+{
+	if (ctx->prehash) {
+		pgm_os_thread_join(ctx->prehash);
+		ctx->prehash = NULL;
+	}
+}
+
+int pgm__mig_checksum(pgm_ctx *ctx, pgm_mig *m, char out[65])
+{
+	prehash_join(ctx);
+	if (m->pre_ok) {
+		/* used once: a later question reads the file as it is then */
+		memcpy(out, m->pre_sum, 65);
+		m->pre_ok = 0;
+		return 0;
+	}
+	return pgm_checksum_file(ctx, m->up_path, m->up_display, out);
 }

@@ -169,3 +169,36 @@ expect_eq "$r1:$r2" "0:0" "both runs finish (r1: $(cat "$WORK/r1.out" | tr '\n' 
 [ "$took" -lt 20 ] || fail "took $took s: the waiter blocked CREATE INDEX CONCURRENTLY"
 expect_eq "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'e_id_v'::regclass")" t "the concurrent index is valid"
 expect_eq "$(tracked)" "13|f"
+
+# ---------------------------------------------------------------- many migrations: checksums read while connecting
+# From 16 files on, the applied files are hashed on a second thread while libpq loads and
+# connects; files over 1 MiB are left to the main thread. Both must still catch a change,
+# wherever it is, and a fresh run (nothing applied) must apply everything.
+mkdir -p many
+for i in $(seq 1 40); do
+    v=$(printf '%06d' "$i")
+    printf -- '-- table m%d\nCREATE TABLE m%d (id int);\n' "$i" "$i" >"many/${v}_m$i.up.sql"
+    printf -- 'DROP TABLE m%d;\n' "$i" >"many/${v}_m$i.down.sql"
+done
+{ echo "-- a large migration (over the 1 MiB the hashing thread takes)"; head -c 1200000 /dev/zero | tr '\0' '-'; echo; \
+  echo "CREATE TABLE m41 (id int);"; } >many/000041_big.up.sql
+echo "DROP TABLE m41;" >many/000041_big.down.sql
+MANY=(--path many --table many_migrations)
+pgm "${MANY[@]}" up
+expect_rc 0
+expect_eq "$(q "SELECT version FROM many_migrations")" 41 "all 41 applied from nothing"
+pgm "${MANY[@]}" up
+expect_rc 0
+expect_contains "$OUT" "no change" "a no-op run over 41 applied files"
+printf -- '-- table m2\nCREATE TABLE m2 (id int, x int);\n' >many/000002_m2.up.sql
+printf -- '-- table m39\nCREATE TABLE m39 (id int, x int);\n' >many/000039_m39.up.sql
+printf -- '-- changed\n' >>many/000041_big.up.sql
+pgm "${MANY[@]}" up
+expect_rc 7
+expect_contains "$ERR" "3 applied migrations changed since they were applied"
+expect_contains "$ERR" "many/000002_m2.up.sql"
+expect_contains "$ERR" "many/000039_m39.up.sql"
+expect_contains "$ERR" "many/000041_big.up.sql"
+pgm "${MANY[@]}" status --json
+expect_eq "$(jget status migrations.1.state),$(jget status migrations.2.state),$(jget status migrations.38.state),$(jget status migrations.40.state)" \
+    "modified,applied,modified,modified" "status of the changed files"

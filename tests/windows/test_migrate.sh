@@ -180,3 +180,24 @@ expect_rc 5
 expect_contains "$ERR" "password authentication failed"
 expect_not_contains "$ERR$OUT" "Wr0ng-pw-$$" "wrong password output"
 rm -f .env
+
+# ---------------------------------------------------------------- 20 migrations: the checksums read on a second thread
+# (_beginthreadex in win32.c) while libpq.dll loads and connects
+export DATABASE_URL="postgres://postgres:${PG_PASSWORD}@127.0.0.1:${PG_PORT}/${DB}?sslmode=disable"
+mkdir -p many
+for i in $(seq 1 20); do
+    v=$(printf '%06d' "$i")
+    printf -- '-- table w%d\r\nCREATE TABLE w%d (id int);\r\n' "$i" "$i" >"many/${v}_w$i.up.sql"
+    printf -- 'DROP TABLE w%d;\r\n' "$i" >"many/${v}_w$i.down.sql"
+done
+pgm --path many --table many_migrations up
+expect_rc 0
+expect_eq "$(q "SELECT version FROM many_migrations")" 20 "20 applied"
+pgm --path many --table many_migrations up
+expect_rc 0
+expect_contains "$OUT" "no change" "a no-op run over 20 applied files"
+printf -- '-- table w17\r\nCREATE TABLE w17 (id int, x int);\r\n' >many/000017_w17.up.sql
+pgm --path many --table many_migrations up
+expect_rc 7
+expect_contains "$ERR" "1 applied migration changed since it was applied"
+expect_contains "$ERR" "many\\000017_w17.up.sql"

@@ -47,6 +47,15 @@ void pgm_os_utc_stamp(char out[15]);
 
 int pgm_os_isatty(int fd);       /* fd 1 = stdout, 2 = stderr */
 
+/* a worker thread running fn(arg); NULL when none could be made (the caller
+ * then does the work itself). join waits for it to end and frees it. */
+typedef struct pgm_os_thread pgm_os_thread;
+pgm_os_thread *pgm_os_thread_start(void (*fn)(void *), void *arg);
+void pgm_os_thread_join(pgm_os_thread *t);
+/* a 64-bit value shared between threads (sequentially consistent) */
+void pgm_os_atomic_store(volatile int64_t *p, int64_t v);
+int64_t pgm_os_atomic_load(volatile int64_t *p);
+
 /* install fn to run on Ctrl-C (SIGINT/SIGTERM or console control events);
  * fn must be async-signal-safe */
 void pgm_os_on_interrupt(void (*fn)(void *), void *arg);

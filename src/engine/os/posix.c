@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <pwd.h>
+#include <pthread.h>
 
 const char *pgm_os_getenv(const char *name)
 {
@@ -155,6 +156,51 @@ void pgm_os_utc_stamp(char out[15])
 int pgm_os_isatty(int fd)
 {
 	return isatty(fd);
+}
+
+struct pgm_os_thread {
+	pthread_t id;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void *thread_main(void *p)
+{
+	pgm_os_thread *t = p;
+	t->fn(t->arg);
+	return NULL;
+}
+
+pgm_os_thread *pgm_os_thread_start(void (*fn)(void *), void *arg)
+{
+	pgm_os_thread *t = malloc(sizeof *t);
+	if (!t)
+		return NULL;
+	t->fn = fn;
+	t->arg = arg;
+	if (pthread_create(&t->id, NULL, thread_main, t) != 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void pgm_os_thread_join(pgm_os_thread *t)
+{
+	if (!t)
+		return;
+	pthread_join(t->id, NULL);
+	free(t);
+}
+
+void pgm_os_atomic_store(volatile int64_t *p, int64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+int64_t pgm_os_atomic_load(volatile int64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
 }
 
 static void (*interrupt_fn)(void *);

@@ -20,6 +20,7 @@
 
 #include <windows.h>
 #include <io.h>
+#include <process.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,58 @@ void pgm_os_utc_stamp(char out[15])
 	SYSTEMTIME st;
 	GetSystemTime(&st);
 	snprintf(out, 15, "%04u%02u%02u%02u%02u%02u", st.wYear, st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond);
+}
+
+/* ---- threads ---- */
+
+struct pgm_os_thread {
+	HANDLE h;
+	void (*fn)(void *);
+	void *arg;
+};
+
+/* _beginthreadex, not CreateThread: the thread uses the C runtime */
+static unsigned __stdcall thread_main(void *p)
+{
+	pgm_os_thread *t = p;
+	t->fn(t->arg);
+	return 0;
+}
+
+pgm_os_thread *pgm_os_thread_start(void (*fn)(void *), void *arg)
+{
+	pgm_os_thread *t = malloc(sizeof *t);
+	uintptr_t h;
+	if (!t)
+		return NULL;
+	t->fn = fn;
+	t->arg = arg;
+	h = _beginthreadex(NULL, 0, thread_main, t, 0, NULL);
+	if (h == 0) {
+		free(t);
+		return NULL;
+	}
+	t->h = (HANDLE)h;
+	return t;
+}
+
+void pgm_os_thread_join(pgm_os_thread *t)
+{
+	if (!t)
+		return;
+	WaitForSingleObject(t->h, INFINITE);
+	CloseHandle(t->h);
+	free(t);
+}
+
+void pgm_os_atomic_store(volatile int64_t *p, int64_t v)
+{
+	InterlockedExchange64((volatile LONG64 *)p, v);
+}
+
+int64_t pgm_os_atomic_load(volatile int64_t *p)
+{
+	return InterlockedCompareExchange64((volatile LONG64 *)p, 0, 0);
 }
 
 /* a console that understands escape sequences (virtual-terminal mode) */
