@@ -234,18 +234,9 @@ Describe 'Finding pgmigrate' -Tag Static {
         Import-Module $script:ModuleManifest -Force
     }
 
-    It 'takes $env:PGMIGRATE_EXE first' {
+    It 'takes the MSI layout first: ProgramFiles\pgmigrate\bin from Modules\PgMigrate\VERSION' {
+        # even with PGMIGRATE_EXE set: the installed module runs the pgmigrate it came with
         $env:PGMIGRATE_EXE = Join-Path $script:PathBin 'pgmigrate'
-        & $script:Copy { Find-PgMigrateExe } | Should -Be (Join-Path $script:PathBin 'pgmigrate')
-    }
-
-    It 'fails clearly when $env:PGMIGRATE_EXE names no file' {
-        $env:PGMIGRATE_EXE = Join-Path $script:Lay 'nothing-here'
-        { & $script:Copy { Find-PgMigrateExe } } | Should -Throw '*PGMIGRATE_EXE*no such file*'
-    }
-
-    It 'then the MSI layout: ProgramFiles\pgmigrate\bin from Modules\PgMigrate\VERSION' {
-        Remove-Item Env:PGMIGRATE_EXE -ErrorAction SilentlyContinue
         $found = & $script:Copy { Find-PgMigrateExe }
         $found | Should -Be ([System.IO.Path]::GetFullPath((Join-Path $script:MsiBin 'pgmigrate')))
         # and the cmdlets use it
@@ -253,7 +244,6 @@ Describe 'Finding pgmigrate' -Tag Static {
     }
 
     It 'prefers bin\ beside the module to the MSI layout' {
-        Remove-Item Env:PGMIGRATE_EXE -ErrorAction SilentlyContinue
         $beside = Join-Path $script:ModDir 'bin'
         New-Item -ItemType Directory -Force -Path $beside | Out-Null
         Copy-Item (Join-Path $script:MsiBin 'pgmigrate') $beside
@@ -265,13 +255,20 @@ Describe 'Finding pgmigrate' -Tag Static {
         }
     }
 
-    It 'then PATH, and a clear error when it is nowhere' {
-        Remove-Item Env:PGMIGRATE_EXE -ErrorAction SilentlyContinue
+    It 'then PATH, then $env:PGMIGRATE_EXE, and clear errors when it is nowhere' {
         Rename-Item -LiteralPath $script:MsiBin -NewName 'bin-away'
+        $elsewhere = Join-Path $script:Lay 'elsewhere'
+        New-Item -ItemType Directory -Force -Path $elsewhere | Out-Null
+        Copy-Item (Join-Path $script:PathBin 'pgmigrate') $elsewhere
         try {
+            $env:PGMIGRATE_EXE = Join-Path $elsewhere 'pgmigrate'
             $env:PATH = $script:PathBin + [System.IO.Path]::PathSeparator + $script:SavedPath
             & $script:Copy { Find-PgMigrateExe } | Should -Be (Join-Path $script:PathBin 'pgmigrate')
             $env:PATH = $script:Lay
+            & $script:Copy { Find-PgMigrateExe } | Should -Be (Join-Path $elsewhere 'pgmigrate')
+            $env:PGMIGRATE_EXE = Join-Path $script:Lay 'nothing-here'
+            { & $script:Copy { Find-PgMigrateExe } } | Should -Throw '*PGMIGRATE_EXE is set to*no such file*'
+            Remove-Item Env:PGMIGRATE_EXE -ErrorAction SilentlyContinue
             { & $script:Copy { Find-PgMigrateExe } } | Should -Throw '*pgmigrate was not found*PGMIGRATE_EXE*'
         }
         finally {

@@ -48,7 +48,10 @@ function Initialize-TestServer {
     foreach ($name in 'DATABASE_URL', 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGMIGRATE_PATH', 'PGMIGRATE_TABLE', 'PGSERVICE') {
         Remove-Item -Path "Env:$name" -ErrorAction SilentlyContinue
     }
+    # the module looks beside itself (nothing there in the source tree), on PATH, then
+    # at PGMIGRATE_EXE: the build under test goes first on PATH and in PGMIGRATE_EXE
     $env:PGMIGRATE_EXE = (Resolve-Path -LiteralPath $env:PGM_BIN).ProviderPath
+    $env:PATH = (Split-Path -Parent $env:PGMIGRATE_EXE) + [System.IO.Path]::PathSeparator + $env:PATH
     $script:Password = ConvertTo-SecureString -String $script:PgPassword -AsPlainText -Force
     $script:Cred = New-Object System.Management.Automation.PSCredential -ArgumentList 'postgres', $script:Password
 }

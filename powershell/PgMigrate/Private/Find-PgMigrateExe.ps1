@@ -3,22 +3,15 @@ function Find-PgMigrateExe {
     .SYNOPSIS
     Finds the pgmigrate executable.
     .DESCRIPTION
-    In order: $env:PGMIGRATE_EXE when set (the explicit override; an error when it
-    names no file); bin\ beside the module; the MSI layout, where the module sits in
+    In order: bin\ beside the module; the MSI layout, where the module sits in
     <ProgramFiles>\WindowsPowerShell\Modules\PgMigrate\<version>\ and the program in
-    <ProgramFiles>\pgmigrate\bin\; then pgmigrate on PATH. Returns the full path.
+    <ProgramFiles>\pgmigrate\bin\ (so the module runs the pgmigrate it was installed
+    with); pgmigrate on PATH; then $env:PGMIGRATE_EXE (an error when it names no file).
+    Returns the full path.
     #>
     [CmdletBinding()]
     [OutputType([string])]
     param()
-
-    $override = $env:PGMIGRATE_EXE
-    if ($override) {
-        if (Test-Path -LiteralPath $override -PathType Leaf) {
-            return (Resolve-Path -LiteralPath $override).ProviderPath
-        }
-        throw "PGMIGRATE_EXE is set to '$override', but there is no such file"
-    }
 
     $names = @('pgmigrate.exe', 'pgmigrate')
     $root = $script:ModuleRoot
@@ -42,6 +35,15 @@ function Find-PgMigrateExe {
     if ($cmd) {
         return $cmd.Path
     }
-    throw ("pgmigrate was not found: not in `$env:PGMIGRATE_EXE, not in '{0}', not beside the module in '{1}', not on PATH. " +
+
+    $fallback = $env:PGMIGRATE_EXE
+    if ($fallback) {
+        if (Test-Path -LiteralPath $fallback -PathType Leaf) {
+            return (Resolve-Path -LiteralPath $fallback).ProviderPath
+        }
+        throw ("pgmigrate was not found beside the module nor on PATH, and PGMIGRATE_EXE is set to '{0}', " +
+            "but there is no such file") -f $fallback
+    }
+    throw ("pgmigrate was not found: not in '{0}', not beside the module in '{1}', not on PATH, and `$env:PGMIGRATE_EXE is not set. " +
         "Install pgmigrate (the MSI puts it in <ProgramFiles>\pgmigrate\bin) or set `$env:PGMIGRATE_EXE to its full path.") -f $dirs[0], $dirs[1]
 }
