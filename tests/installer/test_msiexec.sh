@@ -8,7 +8,7 @@
 #   - the installed pgmigrate.exe: --version, found on PATH by a new process, and `up` of
 #     the example migrations into a database of the private PostgreSQL (pg15 fixture) with
 #     nothing but the bundled DLLs (libpq.dll exists nowhere else in the prefix);
-#   - the installed module as PowerShell finds it (when pwsh is in the build cache):
+#   - the installed module as PowerShell 7.6.9 finds it (installed into the build cache if needed):
 #     Get-Module -ListAvailable, its commands, and its lookup of pgmigrate.exe;
 #   - the next version over it: one ARP entry, the new version's files only, PATH once;
 #     the older MSI then refuses to downgrade;
