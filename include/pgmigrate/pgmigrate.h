@@ -319,6 +319,9 @@ typedef struct pgm_services {
 /** The PostgreSQL services of this machine (none outside Windows). */
 int pgm_services_list(pgm_services **out, pgm_ctx *ctx);
 void pgm_services_free(pgm_services *s);
+/** The newest service by name, numbers compared as numbers (postgresql-x64-18
+ * after postgresql-x64-9); NULL when there is none. Borrowed from s. */
+const char *pgm_services_newest(const pgm_services *s);
 /** Start a service; PGM_EACCESS when not allowed (needs Administrator). */
 int pgm_service_start(pgm_ctx *ctx, const char *name);
 

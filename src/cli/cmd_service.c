@@ -42,12 +42,8 @@ int cmd_service(cli *c)
 	}
 	{
 		const char *name = c->argc > 1 ? c->argv[1] : NULL;
-		if (!name) {
-			/* the newest one, by name (postgresql-x64-18 after postgresql-x64-16) */
-			for (i = 0; i < s->count; i++)
-				if (!name || strcmp(s->items[i].name, name) > 0)
-					name = s->items[i].name;
-		}
+		if (!name)
+			name = pgm_services_newest(s); /* postgresql-x64-18 before postgresql-x64-9 */
 		if (!name) {
 			pgm_services_free(s);
 			return cli_usage_error(c, "no PostgreSQL service found: name one with `pgmigrate service start NAME`");

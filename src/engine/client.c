@@ -309,6 +309,16 @@ void pgm_services_free(pgm_services *s)
 	free(s);
 }
 
+const char *pgm_services_newest(const pgm_services *s)
+{
+	const char *name = NULL;
+	size_t i;
+	for (i = 0; s && i < s->count; i++)
+		if (!name || pgm__natcmp(s->items[i].name, name) > 0)
+			name = s->items[i].name;
+	return name;
+}
+
 int pgm_service_start(pgm_ctx *ctx, const char *name)
 {
 	char errbuf[512];

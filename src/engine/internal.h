@@ -45,6 +45,10 @@ char *pgm_strdup(const char *s);
 char *pgm_strndup(const char *s, size_t n);
 char *pgm_aprintf(const char *fmt, ...) PGM_PRINTF(1, 2);
 
+/* ---- util.c ---- */
+/* strcmp with runs of digits compared as numbers ("16.10" > "16.9") */
+int pgm__natcmp(const char *a, const char *b);
+
 /* ---- dotenv ---- */
 typedef struct pgm_dotenv_entry {
 	char *key;

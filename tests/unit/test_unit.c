@@ -548,8 +548,26 @@ static void test_lint(void)
 	}
 }
 
+static void test_natcmp(void)
+{
+	pgm_service items[] = { { "postgresql-x64-9", NULL, NULL }, { "postgresql-x64-18", NULL, NULL },
+	                        { "postgresql-x64-16", NULL, NULL } };
+	pgm_services s = { items, 3 }, none = { NULL, 0 };
+	CHECK(pgm__natcmp("16.10", "16.9") > 0);
+	CHECK(pgm__natcmp("16.9", "16.10") < 0);
+	CHECK(pgm__natcmp("18", "9.6") > 0);
+	CHECK(pgm__natcmp("postgresql-x64-18", "postgresql-x64-9") > 0);
+	CHECK(pgm__natcmp("16.0", "16") > 0);
+	CHECK(pgm__natcmp("016", "16") == 0);
+	CHECK(pgm__natcmp("abc", "abd") < 0);
+	CHECK(pgm__natcmp("", "") == 0);
+	CHECK(strcmp(pgm_services_newest(&s), "postgresql-x64-18") == 0);
+	CHECK(pgm_services_newest(&none) == NULL);
+}
+
 int main(void)
 {
+	test_natcmp();
 	test_sha256();
 	test_filenames();
 	test_dotenv();

@@ -130,3 +130,44 @@ rm -f "$WIN_BARE/dosdevices/d:"
 pgm_bare status
 expect_rc 5
 expect_contains "$ERR" "could not load libpq" "D: unmapped again"
+
+# ---------------------------------------------------------------- the C: default alone, and a version above 16.9
+# C:\Program Files\PostgreSQL\17\bin (a link to the package's bin folder); two more registry
+# installs whose versions sort as numbers: 16.10 is newer than 16.9
+C_PG="$WIN_BARE/drive_c/Program Files/PostgreSQL"
+on_exit "rm -rf '$C_PG'"
+mkdir -p "$C_PG/17"
+ln -sfn "$D_BIN_UNIX" "$C_PG/17/bin"
+for v in 16.9 16.10; do
+    WINEPREFIX=$WIN_BARE wine reg add "HKLM\\SOFTWARE\\PostgreSQL\\Installations\\pg-$v" \
+        /v "Base Directory" /t REG_SZ /d "C:\\nothing\\$v" /f >/dev/null
+    WINEPREFIX=$WIN_BARE wine reg add "HKLM\\SOFTWARE\\PostgreSQL\\Installations\\pg-$v" \
+        /v "Version" /t REG_SZ /d "$v" /f >/dev/null
+done
+pgm_bare env --json
+expect_rc 0
+expect_eq "$(places)" "exe folder|$APP_DIR|None|None|False|False
+registry|C:\\nothing\\16.10\\bin|16.10|None|False|False
+registry|C:\\nothing\\16.9\\bin|16.9|None|False|False
+default|C:\\Program Files\\PostgreSQL\\17\\bin|17|None|True|True" "registry newest first (16.10 before 16.9), then the C: default"
+pgm_bare up
+expect_rc 0
+expect_eq "$(tracked)" "1|f" "up through C:\\Program Files\\PostgreSQL\\17\\bin alone"
+pgm_bare down
+expect_rc 0
+WINEPREFIX=$WIN_BARE wine reg delete 'HKLM\SOFTWARE\PostgreSQL' /f >/dev/null
+rm -rf "$C_PG"
+
+# ---------------------------------------------------------------- PATH alone
+# the last step: a PATH folder that holds libpq.dll (wine puts WINEPATH in front of PATH)
+WINEPATH=$PKG_BIN pgm_bare env --json
+expect_rc 0
+expect_eq "$(places)" "exe folder|$APP_DIR|None|None|False|False
+PATH|$PKG_BIN|None|None|True|True" "pg_places with PATH only"
+WINEPATH=$PKG_BIN pgm_bare up
+expect_rc 0
+expect_eq "$(tracked)" "1|f" "up through a PATH folder"
+WINEPATH=$PKG_BIN pgm_bare doctor
+expect_contains "$OUT" "$PKG_BIN" "doctor names the PATH folder"
+WINEPATH=$PKG_BIN pgm_bare down
+expect_rc 0

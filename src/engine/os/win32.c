@@ -17,6 +17,7 @@
 #define _WIN32_WINNT 0x0601
 #endif
 #include "os.h"
+#include "../internal.h"
 
 #include <windows.h>
 #include <io.h>
@@ -421,8 +422,8 @@ typedef struct reg_install {
 static int cmp_install(const void *a, const void *b)
 {
 	const reg_install *x = a, *y = b;
-	double vx = x->version ? atof(x->version) : 0, vy = y->version ? atof(y->version) : 0;
-	return vx < vy ? 1 : vx > vy ? -1 : 0;
+	/* newest first, "16.10" before "16.9" */
+	return -pgm__natcmp(x->version ? x->version : "", y->version ? y->version : "");
 }
 
 /* HKLM\SOFTWARE\PostgreSQL\Installations\* (the EDB installer's keys), 64-bit view, newest first */
