@@ -226,23 +226,32 @@ static int check_libpq(pgm_ctx *ctx, pgm_doctor_report *r, int rc, const pgm_err
 	}
 	v = ctx->pq->libVersion();
 	c = add(r, "libpq", PGM_CHECK_PASS, pgm_aprintf("libpq %d.%d", v / 10000, v % 10000));
-	if (pgm_os_libpq_wants_dirs()) {
-		/* loaded at run time: say which folders could provide it (the os layer
-		 * does not tell which file it opened) */
+	{
+		/* which file was loaded, and (Windows) every folder that could provide
+		 * it, in search order: a stale copy found first shows here */
+		char *file = pgm_os_libpq_path();
 		pgm_pg_places *pl = NULL;
 		pgm_buf b = PGM_BUF_INIT;
 		size_t i;
-		if (pgm_pg_discover(&pl, ctx) == 0) {
+		if (pgm_os_libpq_wants_dirs() && pgm_pg_discover(&pl, ctx) == 0) {
 			for (i = 0; i < pl->count; i++)
 				if (pl->items[i].has_libpq)
 					pgm_buf_printf(&b, "%s%s (%s)", b.len ? ", " : "", pl->items[i].dir, pl->items[i].source);
-			if (b.len)
-				set(&c->detail, pgm_aprintf("loaded at run time; folders holding %s: %s", pgm_os_libpq_name(), b.ptr));
-			else
-				set(&c->detail, pgm_aprintf("loaded at run time from the system's library search path (%s)", pgm_os_libpq_name()));
-			pgm_buf_free(&b);
 			pgm_pg_places_free(pl);
 		}
+		if (file && b.len)
+			set(&c->detail, pgm_aprintf("loaded from %s; folders holding %s, in search order: %s", file,
+				pgm_os_libpq_name(), b.ptr));
+		else if (file)
+			set(&c->detail, pgm_aprintf("loaded from %s", file));
+		else if (b.len)
+			set(&c->detail, pgm_aprintf("loaded at run time; folders holding %s, in search order: %s",
+				pgm_os_libpq_name(), b.ptr));
+		else
+			set(&c->detail, pgm_aprintf("loaded at run time from the system's library search path (%s)",
+				pgm_os_libpq_name()));
+		pgm_buf_free(&b);
+		free(file);
 	}
 	return 1;
 }

@@ -31,6 +31,11 @@ expect_eq "$(check config)" pass
 expect_contains "$(check config message)" "$MASKED_URL (from environment)"
 expect_eq "$(check migrations):$(check libpq):$(check version):$(check privileges):$(check pending)" "pass:pass:pass:pass:pass"
 expect_eq "$(check services)" info "no services outside Windows"
+# the libpq file actually loaded (dlopen of libpq.so.5, resolved by the dynamic linker)
+lib=$(check libpq detail)
+case "$lib" in "loaded from /"*libpq*) [ -f "${lib#loaded from }" ] || fail "doctor's libpq file ${lib#loaded from } does not exist" ;;
+*) fail "doctor's libpq detail names no file: $lib" ;; esac
+CHECKS=$((CHECKS + 1))
 expect_not_contains "$OUT" "$PG_PASSWORD" "doctor json"
 q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database()" | grep -qx 0 || fail "doctor left a lock"
 

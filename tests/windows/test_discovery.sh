@@ -168,6 +168,7 @@ WINEPATH=$PKG_BIN pgm_bare up
 expect_rc 0
 expect_eq "$(tracked)" "1|f" "up through a PATH folder"
 WINEPATH=$PKG_BIN pgm_bare doctor
-expect_contains "$OUT" "$PKG_BIN" "doctor names the PATH folder"
+expect_contains "$OUT" "detail: loaded from $PKG_BIN\\libpq.dll; folders holding libpq.dll, in search order: $PKG_BIN (PATH)" \
+    "doctor names the file loaded and where it came from"
 WINEPATH=$PKG_BIN pgm_bare down
 expect_rc 0

@@ -66,6 +66,9 @@ void pgm_os_on_interrupt(void (*fn)(void *), void *arg);
  * and ignores dirs; pgm_os_libpq_wants_dirs() says whether to find them. */
 const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t errsize);
 int pgm_os_libpq_wants_dirs(void);
+/* the file libpq was loaded from (once pgm_os_libpq succeeded), NULL when
+ * unknown; caller frees */
+char *pgm_os_libpq_path(void);
 
 /* database services (Windows: services whose name starts with "postgresql"):
  * cb(name, display name, state such as "Running" or "Stopped") */

@@ -2,6 +2,7 @@
  * POSIX implementation of the OS layer (Linux, macOS, BSD). libpq is
  * linked at build time, so the function table points at its symbols.
  */
+#define _GNU_SOURCE /* dladdr */
 #define _POSIX_C_SOURCE 200809L
 #include "os.h"
 
@@ -274,6 +275,21 @@ fail:
 	snprintf(errbuf, errsize, "%s has no %s: it is too old", pgm_os_libpq_name(), missing);
 	dlclose(h);
 	return NULL;
+}
+
+char *pgm_os_libpq_path(void)
+{
+	Dl_info info;
+	void *sym;
+	char *r;
+	if (!dl_api.libVersion)
+		return NULL;
+	memcpy(&sym, &dl_api.libVersion, sizeof sym);
+	if (!dladdr(sym, &info) || !info.dli_fname || !info.dli_fname[0])
+		return NULL;
+	/* the real file, not the soname link */
+	r = realpath(info.dli_fname, NULL);
+	return r ? r : strdup(info.dli_fname);
 }
 
 int pgm_os_isfile(const char *path)

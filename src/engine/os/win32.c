@@ -520,6 +520,20 @@ static pgm_pq_api dll_api;
 		memcpy(&dll_api.field, &p_, sizeof p_); \
 	} while (0)
 
+static HMODULE libpq_module;
+
+char *pgm_os_libpq_path(void)
+{
+	wchar_t buf[32768];
+	DWORD n;
+	if (!libpq_module)
+		return NULL;
+	n = GetModuleFileNameW(libpq_module, buf, (DWORD)(sizeof buf / sizeof buf[0]));
+	if (n == 0 || n >= sizeof buf / sizeof buf[0])
+		return NULL;
+	return to_utf8(buf);
+}
+
 const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t errsize)
 {
 	static int loaded;
@@ -556,6 +570,7 @@ const pgm_pq_api *pgm_os_libpq(const char *const *dirs, char *errbuf, size_t err
 #include "pq_symbols.h"
 #undef PGM_PQ_SYMBOL
 	loaded = 1;
+	libpq_module = h;
 	return &dll_api;
 fail:
 	snprintf(errbuf, errsize, "libpq.dll has no %s: it is too old", missing);
