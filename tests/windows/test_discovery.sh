@@ -65,6 +65,14 @@ pgm_bare --pg-bin 'Z:\nowhere\at\all' new create_orders
 expect_rc 0
 expect_contains "$OUT" "000002_create_orders.down.sql" "new with --pg-bin pointing nowhere"
 rm -f migrations/000002_create_orders.*
+# lint reads files only: no libpq needed either
+pgm_bare lint --format gcc
+expect_rc 0
+expect_contains "$OUT" "migrations\\000001_disc.up.sql:1:1: warning: CREATE TABLE disc without IF NOT EXISTS fails when the table already exists [PGM001]"
+expect_contains "$OUT" "migrations\\000001_disc.down.sql:1:1: warning: DROP TABLE disc without IF EXISTS"
+pgm_bare lint --json --disable PGM001,PGM002,PGM006
+expect_rc 0
+expect_eq "$(jget summary errors):$(jget summary warnings)" "0:0" "lint --disable without libpq"
 pgm_bare env --json
 expect_rc 0
 expect_eq "$(places)" "exe folder|$APP_DIR|None|None|False|False" "pg_places without PostgreSQL"
