@@ -713,16 +713,21 @@ int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *ext
 {
 	PGresult *res;
 	char *sql;
+	const char *sync;
 	int rc;
 
 	/* golang-migrate's SetVersion: a row only for a real version, or a dirty nil;
 	 * extra_sql (history) rides in the same transaction */
+	/* durable when it returns, also where the server's default is
+	 * synchronous_commit = off (its flush also covers the autocommitted
+	 * statements of a no-transaction migration before it) */
+	sync = ctx->sync_commit_off ? "SET LOCAL synchronous_commit TO local; " : "";
 	if (version >= 0 || dirty)
-		sql = pgm_aprintf("%sBEGIN; DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); %s COMMIT",
-			dirty ? pgm__db_session_sql(ctx) : "", ctx->qtable, ctx->qtable, (long long)version,
+		sql = pgm_aprintf("%sBEGIN; %sDELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); %s COMMIT",
+			dirty ? pgm__db_session_sql(ctx) : "", sync, ctx->qtable, ctx->qtable, (long long)version,
 			dirty ? "true" : "false", extra_sql ? extra_sql : "");
 	else
-		sql = pgm_aprintf("BEGIN; DELETE FROM %s; %s COMMIT", ctx->qtable, extra_sql ? extra_sql : "");
+		sql = pgm_aprintf("BEGIN; %sDELETE FROM %s; %s COMMIT", sync, ctx->qtable, extra_sql ? extra_sql : "");
 	if (!sql)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	res = ctx->pq->exec(ctx->conn, sql);

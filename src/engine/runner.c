@@ -798,6 +798,9 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	pgm_buf_puts(&b, ctx->dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");
 	if (ctx->ddl_lock_timeout > 0)
 		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", (int)(ctx->ddl_lock_timeout * 1000.0));
+	/* its COMMIT must be durable when it returns, also where the server's default is off */
+	if (ctx->sync_commit_off && !ctx->dry_run)
+		pgm_buf_puts(&b, " SET LOCAL synchronous_commit TO local;");
 	pgm_buf_puts(&b, " SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)");
 	res = pq->exec(ctx->conn, b.ptr);
 	pgm_buf_reset(&b);

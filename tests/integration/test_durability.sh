@@ -44,3 +44,28 @@ for round in 1 2; do
     expect_eq "$(dq "SELECT version || '|' || dirty FROM schema_migrations")" "$want|false" "tracking row after the crash, round $round"
     expect_eq "$(dq "SELECT count(*) || '|' || max(v) FROM dlog")" "$want|$want" "rows of every reported migration, round $round"
 done
+
+# The same where the server's default is synchronous_commit = off: the commits
+# that end a run must still be synchronous. Round 3 ends with a no-transaction
+# migration (its final tracking update), round 4 with a file too large to hold
+# (streamed: its own COMMIT).
+dq "ALTER SYSTEM SET synchronous_commit = off" >/dev/null
+dq "SELECT pg_reload_conf()" >/dev/null
+printf -- '-- durability 41\nINSERT INTO dlog VALUES (41);\n' >migrations/000041_d_41.up.sql
+printf -- '-- pgmigrate:no-transaction\n-- durability 42\nINSERT INTO dlog VALUES (42);\n' >migrations/000042_d_42.up.sql
+{
+    printf -- '-- durability 43: larger than the streaming threshold (16 MiB)\n/* '
+    head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'x'
+    printf ' */\nINSERT INTO dlog VALUES (43);\n'
+} >migrations/000043_d_43.up.sql
+for round in 3 4; do
+    if [ "$round" = 3 ]; then pgm up 2; else pgm up; fi
+    expect_rc 0
+    reported=$(printf '%s\n' "$OUT" | grep -c '^applied')
+    ctl -D "$PGDIR/data" -m immediate -w -t 60 -l "$PGDIR/server.log" restart >/dev/null
+    want=$([ "$round" = 3 ] && echo 42 || echo 43)
+    expect_eq "$(dq "SHOW synchronous_commit")" "off" "server default in round $round"
+    expect_eq "$reported" "$([ "$round" = 3 ] && echo 2 || echo 1)" "migrations reported in round $round"
+    expect_eq "$(dq "SELECT version || '|' || dirty FROM schema_migrations")" "$want|false" "tracking row after the crash, round $round"
+    expect_eq "$(dq "SELECT count(*) || '|' || max(v) FROM dlog")" "$want|$want" "rows of every reported migration, round $round"
+done
