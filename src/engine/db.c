@@ -142,6 +142,7 @@ void pgm_db_disconnect(pgm_ctx *ctx)
 	ctx->hist_query = NULL;
 	ctx->prefetched = 0;
 	ctx->guc_pending = 0;
+	ctx->plpgsql = 0;
 	free(ctx->database);
 	ctx->schema = ctx->qtable = ctx->qhistory = ctx->database = NULL;
 }
@@ -189,7 +190,8 @@ const char *pgm__db_session_sql(pgm_ctx *ctx)
 	if (!ctx->guc_pending)
 		return "";
 	ctx->guc_pending = 0;
-	return SESSION_GUC_SQL;
+	/* a DO block needs PL/pgSQL, there unless someone dropped it */
+	return ctx->plpgsql ? SESSION_GUC_SQL : "";
 }
 
 /* like pgm_db_exec_multi, but on an error the results before it stay in
@@ -284,7 +286,8 @@ static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
 			"pg_catalog.current_setting('server_version_num')::int, "
 			"pg_catalog.current_setting('synchronous_commit'), "
 			"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL, "
-			"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL "
+			"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL, "
+			"EXISTS (SELECT 1 FROM pg_catalog.pg_language WHERE lanname = 'plpgsql') "
 			"FROM (SELECT coalesce(%s, pg_catalog.current_schema()) AS schema) s;\n", ltable, lhist, lschema);
 	else
 		b.failed = 1;
@@ -341,6 +344,7 @@ static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
 	ctx->sync_commit_off = strcmp(pq->getvalue(res[0], 0, 3), "off") == 0;
 	*out_exists = ctx->table_exists = strcmp(pq->getvalue(res[0], 0, 4), "t") == 0;
 	ctx->history_exists = strcmp(pq->getvalue(res[0], 0, 5), "t") == 0;
+	ctx->plpgsql = strcmp(pq->getvalue(res[0], 0, 6), "t") == 0;
 	ctx->qtable = ctx->schema ? quote_qualified(ctx, ctx->schema, ctx->table_name) : NULL;
 	hname = pgm_aprintf("%s_history", ctx->table_name);
 	ctx->qhistory = hname && ctx->schema ? quote_qualified(ctx, ctx->schema, hname) : NULL;

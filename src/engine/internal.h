@@ -210,6 +210,7 @@ struct pgm_ctx {
 	char *qhistory;        /* quoted "schema"."table_history" */
 	char *hist_query;
 	int prefetched;        /* the lock read the state too (pre_*) */
+	int plpgsql;           /* PL/pgSQL is there: DO blocks can run */
 	int guc_pending;       /* the session setting is still to be sent (with the first migration) */
 	int64_t pre_version;
 	int pre_dirty;

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# What a person or a pipeline sees while migrations run: "applied" lines (and
+# JSON events) arrive while a batch still runs, not all at its end; on a
+# terminal a progress bar and colours, which --no-color and NO_COLOR turn
+# off; durations in ms or s.
+. "$(dirname "$0")/lib.sh"
+
+# six migrations in one batch; the fourth takes 4 s
+for i in 1 2 3 5 6; do mig "00000$i" "quick_$i" "-- quick $i
+SELECT $i;" "SELECT -$i;"; done
+mig 000004 slow "-- slow
+SELECT pg_sleep(4);" "SELECT -4;"
+
+# wait_lines FILE PATTERN N PID SECONDS: N lines of FILE match PATTERN while PID runs
+wait_lines() {
+    local t=0
+    CHECKS=$((CHECKS + 1))
+    while [ "$t" -lt $(($5 * 10)) ]; do
+        kill -0 "$4" 2>/dev/null || fail "the run ended before $3 lines matched [$2]: $(cat "$1")"
+        if [ "$(grep -c -- "$2" "$1" || true)" -ge "$3" ]; then return 0; fi
+        sleep 0.1
+        t=$((t + 1))
+    done
+    fail "after ${5}s, fewer than $3 lines of $1 match [$2]: $(cat "$1")"
+}
+
+# JSON events stream: the three before the slow one while it sleeps
+"$PGM_BIN" --json --table out_json up >"$WORK/json.out" 2>"$WORK/json.err" &
+pid=$!
+wait_lines "$WORK/json.out" '"event":"applied"' 3 "$pid" 3
+expect_eq "$(grep -c '"event":"applied"' "$WORK/json.out")" 3 "events while the slow migration runs"
+set +e; wait "$pid"; RC=$?; set -e
+OUT=$(cat "$WORK/json.out"); ERR=$(cat "$WORK/json.err")
+expect_rc 0
+expect_eq "$(grep -c '"event":"applied"' "$WORK/json.out")" 6 "events at the end"
+slow_ms=$(grep '"version":4,' "$WORK/json.out" | sed 's/.*"duration_ms":\([0-9.]*\).*/\1/')
+expect_eq "$(awk -v d="$slow_ms" 'BEGIN { print (d >= 3900 && d < 8000) ? "ok" : d }')" ok "server-clock duration of the slow one"
+expect_not_contains "$OUT$ERR" "progress" "output (the server's progress notice stays quiet)"
+
+# human lines through a pipe: the same
+"$PGM_BIN" --table out_pipe up 2>"$WORK/pipe.err" | cat >"$WORK/pipe.out" &
+pid=$!
+wait_lines "$WORK/pipe.out" '^applied ' 3 "$pid" 3
+wait "$pid"
+OUT=$(cat "$WORK/pipe.out"); ERR=$(cat "$WORK/pipe.err")
+expect_eq "$(grep -c '^applied ' "$WORK/pipe.out")" 6 "lines at the end"
+CHECKS=$((CHECKS + 1))
+grep -Eq '^applied  000004_slow \([0-9]\.[0-9]{2} s\)$' "$WORK/pipe.out" || fail "a duration in seconds: $OUT"
+CHECKS=$((CHECKS + 1))
+grep -Eq '^applied  000001_quick_1 \([0-9.]+ ms\)$' "$WORK/pipe.out" || fail "a duration in ms: $OUT"
+expect_not_contains "$OUT$ERR" $'\033' "output to a pipe (no colour, no bar)"
+
+# a terminal (script gives the command a pseudo-terminal): colours and a bar
+sed -i 's/pg_sleep(4)/pg_sleep(0.2)/' migrations/000004_slow.up.sql
+onterm() {  # onterm ENV... -- ARGS...: run pgmigrate on a terminal, all output in $OUT
+    local envs=() cmd
+    while [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    printf -v cmd '%q ' "$PGM_BIN" "$@"
+    set +e
+    OUT=$(env "${envs[@]}" script -qec "$cmd" /dev/null </dev/null)
+    RC=$?
+    set -e
+    ERR=
+}
+onterm TERM=xterm -- --table out_tty up
+expect_rc 0
+expect_contains "$OUT" $'\033[32mapplied' "terminal output (green 'applied')"
+expect_contains "$OUT" '] 3/6' "terminal output (progress bar)"
+expect_contains "$OUT" $'\r\033[K' "terminal output (the bar is cleared before a line)"
+expect_contains "$OUT" '000006_quick_6' "terminal output"
+
+onterm TERM=xterm -- --no-color --table out_tty down --all
+expect_rc 0
+expect_not_contains "$OUT" $'\033[3' "--no-color output"
+expect_contains "$OUT" '] 3/6' "--no-color output (the bar stays)"
+expect_contains "$OUT" 'reverted 000001_quick_1' "--no-color output"
+
+onterm TERM=xterm NO_COLOR=1 -- --table out_tty up
+expect_rc 0
+expect_not_contains "$OUT" $'\033[3' "NO_COLOR output"
+expect_contains "$OUT" 'applied  000006_quick_6' "NO_COLOR output"
+
+# fewer than five migrations: no bar
+onterm TERM=xterm -- --table out_tty down 2
+expect_rc 0
+expect_not_contains "$OUT" '] 1/2' "output of a short run"
+expect_contains "$OUT" $'\033[33mreverted' "terminal output (yellow 'reverted')"
+
+# without PL/pgSQL (dropped by its owner) no DO block is sent: the lines then
+# come at the end of the batch, and everything still runs
+q "DROP EXTENSION plpgsql" >/dev/null
+pgm --table out_noplpgsql up
+expect_rc 0
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '^applied ')" 6 "migrations applied without PL/pgSQL"
