@@ -65,8 +65,28 @@ static const char usage[] =
 
 int cmd_help(cli *c)
 {
-	(void)c;
-	fputs(usage, stdout);
+	if (c->json) {
+		fputc('{', stdout);
+		json_kv_str(stdout, "event", "help", 0);
+		json_kv_str(stdout, "usage", usage, 1);
+		fputs("}\n", stdout);
+	} else {
+		fputs(usage, stdout);
+	}
+	return EXIT_OK;
+}
+
+static int print_version(const cli *c)
+{
+	if (c->json) {
+		fputc('{', stdout);
+		json_kv_str(stdout, "event", "program", 0);
+		json_kv_str(stdout, "name", "pgmigrate", 1);
+		json_kv_str(stdout, "version", PGM_VERSION_STRING, 1);
+		fputs("}\n", stdout);
+	} else {
+		printf("pgmigrate %s\n", PGM_VERSION_STRING);
+	}
 	return EXIT_OK;
 }
 
@@ -140,6 +160,12 @@ int pgm_cli_main(int argc, char **argv)
 	if (!pos)
 		return EXIT_ERROR;
 
+	/* --json anywhere shapes every output, --version, help and usage errors
+	 * included (up to a `--` or psql's own arguments) */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0 && strcmp(argv[i], "psql") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			c.json = 1;
+
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
@@ -164,9 +190,8 @@ int pgm_cli_main(int argc, char **argv)
 			return cmd_help(&c);
 		}
 		if (strcmp(a, "--version") == 0) {
-			printf("pgmigrate %s\n", PGM_VERSION_STRING);
 			free(pos);
-			return EXIT_OK;
+			return print_version(&c);
 		}
 		if (strcmp(a, "--json") == 0) { c.json = 1; continue; }
 		if (strcmp(a, "--no-color") == 0) { no_color = 1; continue; }
@@ -236,6 +261,8 @@ int pgm_cli_main(int argc, char **argv)
 
 	if (npos == 0) {
 		free(pos);
+		if (c.json)
+			return cli_usage_error(&c, "no command given (pgmigrate --json help lists them)");
 		cmd_help(&c);
 		return EXIT_USAGE;
 	}

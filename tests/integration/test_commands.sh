@@ -257,6 +257,27 @@ pgm --version
 expect_rc 0
 [[ $OUT =~ ^pgmigrate\ [0-9]+\.[0-9]+\.[0-9]+ ]] || fail "--version printed [$OUT]"
 CHECKS=$((CHECKS + 1))
+human_version=${OUT#pgmigrate }
+# with --json (before or after) every one of them is JSON
+pgm --version --json
+expect_rc 0
+expect_eq "$(json_events)" "program" "--version --json"
+expect_eq "$(jcheck 'L[0]["name"] + " " + L[0]["version"]')" "pgmigrate $human_version" "--json --version"
+pgm --json help
+expect_rc 0
+expect_eq "$(json_events)" "help" "--json help"
+expect_eq "$(jcheck '"Usage: pgmigrate" in L[0]["usage"] and "new NAME" in L[0]["usage"]')" "True" "--json help usage text"
+pgm --help --json
+expect_rc 0
+expect_eq "$(json_events)" "help" "--help --json"
+pgm --json
+expect_rc 2
+expect_eq "$(json_events)" "error" "--json without a command"
+expect_eq "$(jcheck 'L[0]["code"] + " " + str(L[0]["exit_code"])')" "usage 2" "--json without a command"
+pgm --bogus --json
+expect_rc 2
+expect_eq "$(jcheck 'L[0]["message"]')" "unknown option --bogus" "usage error before --json"
+expect_eq "$ERR" "" "stderr of a JSON usage error"
 
 # ---------------------------------------------------------------- new
 mkdir seq
