@@ -1527,6 +1527,10 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 			if ((d == 0 && !m->up_path) || (d == 1 && !m->down_path))
 				continue;
 			if (load_step(ctx, &st) != 0) {
+				if (!ctx->err.file) {
+					ctx->err.file = pgm_strdup(st.display);
+					ctx->err.version = m->pub.version;
+				}
 				add_ctx_problem(v, ctx, "unreadable");
 			} else if (st.lex.count == 0) {
 				add_problem(v, d == 0 ? "error" : "warning", "empty", st.display, 0, 0, m->pub.version,

@@ -243,6 +243,52 @@ static void test_lexer(void)
 	pgm_lex(&r, sql, strlen(sql));
 	CHECK_INT(r.no_transaction, 1);
 	pgm_lex_free(&r);
+	/* the statements PostgreSQL refuses in a transaction block, detected as such;
+	 * their look-alikes are not */
+	{
+		static const struct { const char *sql; const char *kind; int before_12; } nt[] = {
+			{"CREATE INDEX CONCURRENTLY i ON t (x)", "CREATE INDEX CONCURRENTLY", 0},
+			{"create unique index concurrently if not exists i on t (x)", "CREATE INDEX CONCURRENTLY", 0},
+			{"DROP INDEX CONCURRENTLY IF EXISTS i", "DROP INDEX CONCURRENTLY", 0},
+			{"REINDEX INDEX CONCURRENTLY i", "REINDEX CONCURRENTLY", 0},
+			{"REINDEX (VERBOSE) TABLE CONCURRENTLY t", "REINDEX CONCURRENTLY", 0},
+			{"REINDEX DATABASE app", "REINDEX DATABASE/SYSTEM", 0},
+			{"REINDEX SYSTEM app", "REINDEX DATABASE/SYSTEM", 0},
+			{"CREATE DATABASE app2", "CREATE DATABASE", 0},
+			{"DROP DATABASE IF EXISTS app2", "DROP DATABASE", 0},
+			{"CREATE TABLESPACE fast LOCATION '/ssd'", "CREATE TABLESPACE", 0},
+			{"DROP TABLESPACE fast", "DROP TABLESPACE", 0},
+			{"VACUUM", "VACUUM", 0},
+			{"vacuum (analyze) t", "VACUUM", 0},
+			{"ALTER SYSTEM SET work_mem = '64MB'", "ALTER SYSTEM", 0},
+			{"CLUSTER", "CLUSTER (all tables)", 0},
+			{"ALTER TYPE mood ADD VALUE 'meh'", "ALTER TYPE ... ADD VALUE", 1},
+			{"ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' BEFORE 'sad'", "ALTER TYPE ... ADD VALUE", 1},
+			{"CREATE INDEX i ON t (x)", NULL, 0},
+			{"REINDEX TABLE t", NULL, 0},
+			{"CLUSTER t USING i", NULL, 0},
+			{"ANALYZE t", NULL, 0},
+			{"ALTER TYPE mood RENAME VALUE 'meh' TO 'ok'", NULL, 0},
+			{"CREATE TABLE concurrently (x int)", NULL, 0},
+			{"SELECT 'VACUUM'", NULL, 0},
+			{"ALTER DATABASE app SET work_mem = '8MB'", NULL, 0},
+		};
+		size_t j;
+		for (j = 0; j < sizeof nt / sizeof nt[0]; j++) {
+			pgm_lex(&r, nt[j].sql, strlen(nt[j].sql));
+			CHECK_INT(r.count, 1);
+			if (r.count == 1) {
+				if (nt[j].kind)
+					CHECK_STR(r.stmts[0].notx ? r.stmts[0].notx : "(none)", nt[j].kind);
+				else
+					CHECK_STR(r.stmts[0].notx ? r.stmts[0].notx : "(none)", "(none)");
+				CHECK_INT(r.stmts[0].notx_before_12, nt[j].before_12);
+			}
+			CHECK_INT(r.notx_count, nt[j].kind ? 1 : 0);
+			pgm_lex_free(&r);
+		}
+	}
+
 	/* a marker after the first statement does not count */
 	sql = "SELECT 1;\n-- pgmigrate:no-transaction\nSELECT 2;";
 	pgm_lex(&r, sql, strlen(sql));

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# pgmigrate validate --offline, no database: every problem of the files is
+# found and named (bad names, duplicate versions, missing down migrations,
+# empty and unreadable files, SQL that does not split, transaction control),
+# all of them in one run, in human and JSON form, with exit 6; a clean
+# folder passes with exit 0.
+#
+# Environment from CTest: PGM_BIN (the executable), PGM_SRC (the source tree).
+set -euo pipefail
+
+: "${PGM_BIN:?PGM_BIN must point at the pgmigrate executable}"
+: "${PGM_SRC:?PGM_SRC must point at the source tree}"
+unset DATABASE_URL PGMIGRATE_PATH PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE NO_COLOR
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pgm-validate.XXXXXX")
+trap 'rc=$?; rm -rf "$T"; [ $rc -eq 0 ] && echo "ok: test_validate ($CHECKS checks)"; exit $rc' EXIT
+cd "$T"
+CHECKS=0
+
+fail() {
+    echo "FAIL (line ${BASH_LINENO[0]}): $*" >&2
+    printf -- '--- output (exit %s):\n%s\n---\n' "${RC:-?}" "${OUT:-}" >&2
+    exit 1
+}
+run() {
+    set +e
+    OUT=$("$PGM_BIN" "$@" 2>&1)
+    RC=$?
+    set -e
+}
+expect_rc() { CHECKS=$((CHECKS + 1)); [ "$RC" = "$1" ] || fail "expected exit $1, got $RC"; }
+has() { CHECKS=$((CHECKS + 1)); grep -qF -- "$1" <<<"$OUT" || fail "output lacks [$1]"; }
+# jq_py EXPR: a python expression over P (the problems of the JSON validate event)
+jpy() {
+    python3 -c '
+import json, sys
+o = json.loads(sys.stdin.read())
+P = o["problems"]
+print(eval(sys.argv[1]))
+' "$1" <<<"$OUT"
+}
+
+# a clean folder
+mkdir ok
+printf -- '-- users\nCREATE TABLE users (id int);\n' >ok/000001_users.up.sql
+printf -- '-- undo\nDROP TABLE users;\n' >ok/000001_users.down.sql
+run --path ok validate --offline
+expect_rc 0
+has "1 migration"
+has "(files only)"
+
+# one problem of each kind
+mkdir m
+cp ok/* m/
+printf -- 'CREATE TABLE b (id int);\n' >m/000002_b.up.sql                       # no down
+: >m/000003_c.up.sql; printf -- 'SELECT 1;\n' >m/000003_c.down.sql               # empty up
+mkdir m/000004_d.up.sql                                                         # unreadable (a folder)
+printf -- 'SELECT 1;\n' >m/10-x.up.sql                                          # bad name
+printf -- 'SELECT 1;\n' >m/000005_e.up.SQL                                      # bad suffix
+printf -- 'BEGIN;\nSELECT 1;\nCOMMIT;\n' >m/000006_t.up.sql                      # transaction control
+printf -- "-- q\nSELECT 'x;\n" >m/000007_q.up.sql                                # unterminated string
+printf -- 'SELECT 1;\n' >m/000007_q.down.sql
+run --path m validate --offline
+expect_rc 6
+has "m/10-x.up.sql: error: m/10-x.up.sql looks like a migration but is not one"
+has "m/000005_e.up.SQL: error: m/000005_e.up.SQL looks like a migration but is not one: the suffix must be exactly .up.sql"
+has "m/000002_b.up.sql: warning: no down migration"
+has "m/000003_c.up.sql: error: the file has no SQL statement"
+has "m/000004_d.up.sql: error: could not read"
+has "m/000006_t.up.sql:1:1: error: the migration controls its own transaction"
+has "m/000007_q.up.sql:2:8: error: unterminated quoted string"
+has "errors,"
+
+run --path m --json validate --offline
+expect_rc 6
+CHECKS=$((CHECKS + 1))
+[ "$(jpy 'sorted(set(p["code"] for p in P))')" = "['empty', 'invalid_name', 'invalid_sql', 'no_down', 'unreadable']" ] ||
+    fail "problem codes: $(jpy 'sorted(set(p["code"] for p in P))')"
+CHECKS=$((CHECKS + 1))
+[ "$(jpy '[p["file"] for p in P if p["code"] == "unreadable"]')" = "['m/000004_d.up.sql']" ] || fail "the unreadable file is named"
+CHECKS=$((CHECKS + 1))
+[ "$(jpy '[(p["line"], p["column"]) for p in P if p["file"] == "m/000007_q.up.sql" and p["code"] == "invalid_sql"]')" = "[(2, 8)]" ] ||
+    fail "line and column of the unterminated string"
+
+# duplicate versions: both files named, nothing else hides it
+mkdir dup
+cp ok/* dup/
+printf -- '-- again\nCREATE TABLE users2 (id int);\n' >dup/000001_users_again.up.sql
+run --path dup validate --offline
+expect_rc 6
+has "version 1 is used by both dup/000001_users.up.sql and dup/000001_users_again.up.sql"
+run --path dup --json validate --offline
+expect_rc 6
+CHECKS=$((CHECKS + 1))
+[ "$(jpy '"invalid_files" in [p["code"] for p in P]')" = True ] || fail "duplicate versions are invalid_files"
+
+# a folder that is not there
+run --path nowhere validate --offline
+CHECKS=$((CHECKS + 1))
+[ "$RC" != 0 ] || fail "a missing folder passes validate"
+has "nowhere"
