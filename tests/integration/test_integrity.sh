@@ -147,6 +147,30 @@ expect_eq "$(PGPASSWORD=$PG_PASSWORD psql -X -At -h 127.0.0.1 -p "$PG_PORT" -U p
     "a dry run on a fresh database leaves it empty"
 psql_admin -c "DROP DATABASE \"${DB}_dry\""
 
+# down --dry-run: the same rehearsal; a no-transaction file is listed as not rehearsed
+pgm up
+expect_rc 0
+mig 000013 cidx "-- pgmigrate:no-transaction
+CREATE INDEX CONCURRENTLY IF NOT EXISTS e_v_id ON e (v, id);" "-- pgmigrate:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS e_v_id;"
+pgm up
+expect_rc 0
+before=$(snapshot)
+pgm down 2 --dry-run
+expect_rc 0
+expect_contains "$OUT" "skipped  000013_cidx (runs outside a transaction: not rehearsed)"
+expect_contains "$OUT" "reverted 000012_f"
+expect_contains "$OUT" "rolled back"
+expect_eq "$(snapshot)" "$before" "schema, tracking row and history after down --dry-run"
+pgm down 2 --dry-run --json
+expect_rc 0
+expect_eq "$(printf '%s\n' "$OUT" | grep -o '"event":"[a-z]*"' | tr '\n' ' ')" \
+    '"event":"plan" "event":"warning" "event":"skipped" "event":"reverted" "event":"info" "event":"summary" ' "down --dry-run --json events"
+pgm down
+expect_rc 0
+expect_eq "$(tracked)" "12|f"
+rm migrations/000013_cidx.*
+
 # ---------------------------------------------------------------- no deadlock: CONCURRENTLY while another run waits for the lock
 pgm up
 expect_rc 0

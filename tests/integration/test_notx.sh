@@ -115,6 +115,18 @@ table_exists n1 || fail "statement 1 (n1) should have stayed applied"
 table_exists n2 || fail "statement 2 (n2) should have stayed applied"
 table_exists n4 && fail "statement 4 ran after the failure"
 expect_eq "$(index_state idx_n4)" "" "statement 5"
+# status names the statement it stopped at (from the history)
+pgm status
+expect_rc 0
+expect_contains "$OUT" "dirty    000005  five" "status of the dirty version"
+expect_contains "$OUT" "stopped at statement 3: division by zero" "status: where it stopped"
+pgm status --json
+expect_rc 0
+expect_eq "$(printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+o = json.loads(sys.stdin.read())
+print(" ".join("%s:%s:%s" % (m["version"], m["state"], m.get("failed_statement")) for m in o["migrations"] if m["version"] >= 4))')" \
+    "4:applied:None 5:dirty:3" "status --json: the dirty version and its failed statement"
 pgm up --json
 expect_rc 3
 expect_eq "$(jget error code)" dirty
