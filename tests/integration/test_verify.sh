@@ -126,6 +126,14 @@ expect_contains "$OUT" "ok        000004_t4"
 pgm verify --all --json
 expect_rc 0
 expect_eq "$(vjson '[m["result"] for m in o["migrations"]]')" "['ok', 'ok', 'ok', 'ok']"
+pgm verify --pending --json
+expect_rc 0
+expect_eq "$(vjson 'o["mode"], [m["version"] for m in o["migrations"]], [m["result"] for m in o["migrations"]]')" \
+    "('pending', [3, 4], ['ok', 'ok'])" "verify --pending: the ones not applied"
+pgm verify --pending --all
+expect_rc 2
+pgm verify 3 --pending
+expect_rc 2
 pgm verify 99
 expect_rc 1
 expect_contains "$ERR" "no migration has version 99"
