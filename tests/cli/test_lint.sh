@@ -100,12 +100,21 @@ has PGM001 warning 000003_m.up.sql:2:19
 has PGM001 warning 000003_m.up.sql:3:1
 count PGM001 4
 rc_is 0   # warnings only
+mig 4 $'-- x\nCREATE INDEX users_email ON users (email);\nCREATE UNIQUE INDEX users_email2 ON users (email);\nCREATE SCHEMA app;\n' \
+      $'-- u\nDROP SCHEMA IF EXISTS app;\nDROP INDEX IF EXISTS users_email2;\nDROP INDEX IF EXISTS users_email;\n'
+lint --disable PGM007
+has PGM001 warning 000004_m.up.sql:2:1
+has PGM001 warning 000004_m.up.sql:3:1
+has PGM001 warning 000004_m.up.sql:4:1
+count PGM001 7
 set_new pgm001-neg
 mig 2 $'-- t\nCREATE TABLE IF NOT EXISTS t (id int);\nCREATE OR REPLACE VIEW v AS SELECT 1;\n' \
       $'-- u\nDROP VIEW IF EXISTS v;\nDROP TABLE IF EXISTS t;\n'
 mig 3 $'-- c\nALTER TABLE users ADD COLUMN IF NOT EXISTS phone text;\nCREATE SEQUENCE IF NOT EXISTS s;\n' \
       $'-- u\nDROP SEQUENCE IF EXISTS s;\nALTER TABLE users DROP COLUMN IF EXISTS phone;\n'
-lint
+mig 4 $'-- x\nCREATE INDEX IF NOT EXISTS users_email ON users (email);\nCREATE UNIQUE INDEX IF NOT EXISTS users_email2 ON users (email);\nCREATE SCHEMA IF NOT EXISTS app;\n' \
+      $'-- u\nDROP SCHEMA IF EXISTS app;\nDROP INDEX IF EXISTS users_email2;\nDROP INDEX IF EXISTS users_email;\n'
+lint --disable PGM007
 clean pgm001
 
 # ---- PGM002: IF EXISTS on DROP ----
@@ -163,6 +172,13 @@ has PGM005 error 000002_m.up.sql:3:13
 has PGM005 error 000002_m.up.sql:4:28
 count PGM005 2
 rc_is 1
+# a table and an index (on a table of an earlier migration) the down forgets
+mig 3 $'-- y\nCREATE TABLE IF NOT EXISTS t2 (id int);\nCREATE INDEX IF NOT EXISTS users_lower ON users (lower(email));\nCREATE TABLE IF NOT EXISTS t3 (id int);\n' \
+      $'-- u\nDROP TABLE IF EXISTS t3;\n'
+lint --disable PGM007
+has PGM005 error 000003_m.up.sql:2:28
+has PGM005 error 000003_m.up.sql:3:28
+count PGM005 4
 set_new pgm005-neg
 # the index goes with its table (like 000009's down)
 mig 2 $'-- t\nCREATE TABLE IF NOT EXISTS t (id int);\nCREATE INDEX IF NOT EXISTS t_id ON t (id);\nCREATE TYPE mood AS ENUM (\'ok\');\nCREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n' \
