@@ -188,6 +188,8 @@ void pgm_ctx_interrupt(pgm_ctx *ctx);
 
 /** The resolved migrations folder, masked target and their origins. */
 const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin);
+/** Seconds to wait for the migration lock (default 15) and where that came from. */
+double pgm_ctx_lock_timeout(const pgm_ctx *ctx, pgm_origin *origin);
 /** 1 when a database is configured (a URL, or PGHOST/PGDATABASE/PGSERVICE/PGPORT). */
 int pgm_ctx_has_database(const pgm_ctx *ctx);
 /** The connection target with any password masked; caller frees. */

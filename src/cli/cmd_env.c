@@ -19,7 +19,8 @@ static const char *origin_name(pgm_origin o)
 
 int cmd_env(cli *c)
 {
-	pgm_origin po, uo;
+	pgm_origin po, uo, lo;
+	double lock_timeout = pgm_ctx_lock_timeout(c->ctx, &lo);
 	const char *path = pgm_ctx_path(c->ctx, &po);
 	char *target = pgm_ctx_target_masked(c->ctx, &uo);
 	const char *envf = pgm_ctx_env_file(c->ctx);
@@ -41,6 +42,8 @@ int cmd_env(cli *c)
 		json_kv_str(stdout, "path_from", origin_name(po), 1);
 		json_kv_str(stdout, "table", pgm_ctx_table(c->ctx), 1);
 		json_kv_str(stdout, "env_file", envf, 1);
+		fprintf(stdout, ",\"lock_timeout\":%g", lock_timeout);
+		json_kv_str(stdout, "lock_timeout_from", origin_name(lo), 1);
 		fputs(",\"pg_places\":[", stdout);
 		for (i = 0; i < pl->count; i++) {
 			const pgm_pg_place *p = &pl->items[i];
@@ -59,6 +62,7 @@ int cmd_env(cli *c)
 		printf("path:      %s  (from %s)\n", path, origin_name(po));
 		printf("table:     %s\n", pgm_ctx_table(c->ctx));
 		printf("env file:  %s\n", envf ? envf : "(none)");
+		printf("lock wait: %g s  (from %s)\n", lock_timeout, origin_name(lo));
 		printf("\nPostgreSQL programs, in search order:\n");
 		for (i = 0; i < pl->count; i++) {
 			const pgm_pg_place *p = &pl->items[i];

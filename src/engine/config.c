@@ -152,10 +152,22 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		return rc;
 
 	ctx->lock_timeout = 15.0;
-	if (opts->lock_timeout >= 0)
+	ctx->lock_timeout_origin = PGM_FROM_DEFAULT;
+	if (opts->lock_timeout >= 0) {
 		ctx->lock_timeout = opts->lock_timeout;
-	else if ((v = lookup(ctx, "PGMIGRATE_LOCK_TIMEOUT", NULL)) != NULL)
-		ctx->lock_timeout = strtod(v, NULL);
+		ctx->lock_timeout_origin = PGM_FROM_FLAG;
+	} else if ((v = lookup(ctx, "PGMIGRATE_LOCK_TIMEOUT", &o)) != NULL) {
+		char *end;
+		double t = strtod(v, &end);
+		if (strcmp(end, "m") == 0)
+			t *= 60.0;
+		else if (*end && strcmp(end, "s") != 0)
+			end = (char *)v;
+		if (end == v || t < 0)
+			return pgm_fail(ctx, PGM_ECONFIG, "PGMIGRATE_LOCK_TIMEOUT=%s is not a number of seconds (like 15, 2.5, 30s or 2m)", v);
+		ctx->lock_timeout = t;
+		ctx->lock_timeout_origin = o;
+	}
 
 	ctx->application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
 	ctx->pg_bin = pgm_strdup(opts->pg_bin);
@@ -218,6 +230,13 @@ const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin)
 	if (origin)
 		*origin = ctx->path_origin;
 	return ctx->path;
+}
+
+double pgm_ctx_lock_timeout(const pgm_ctx *ctx, pgm_origin *origin)
+{
+	if (origin)
+		*origin = ctx->lock_timeout_origin;
+	return ctx->lock_timeout;
 }
 
 char *pgm_ctx_target_masked(const pgm_ctx *ctx, pgm_origin *origin)

@@ -601,7 +601,7 @@ static void report_holder(pgm_ctx *ctx, uint32_t key, double waited_ms)
 	snprintf(keybuf, sizeof keybuf, "%u", key);
 	params[0] = keybuf;
 	res = pq->execParams(ctx->conn,
-		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local socket'), "
+		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(pg_catalog.host(a.client_addr), 'local socket'), "
 		"pg_catalog.to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), coalesce(a.usename::text, '') "
 		"FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
 		"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1::oid AND l.objsubid = 1 "

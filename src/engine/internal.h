@@ -181,6 +181,7 @@ struct pgm_ctx {
 	char *table_schema;   /* NULL: current_schema() */
 	char *table_name;
 	double lock_timeout;
+	pgm_origin lock_timeout_origin;
 	char *application_name;
 	pgm_dotenv dotenv;    /* values from .env not overridden by the environment */
 	char *env_file;       /* the file read, NULL when none */

@@ -254,6 +254,20 @@ pgm up --lock-timeout 0.5 --json
 expect_rc 4
 expect_eq "$(jget error code)" lock_timeout
 expect_eq "$(jget lock_wait holder_pid)" "$HOLDER" "--json lock_wait holder_pid"
+expect_eq "$(jget lock_wait holder_application)" "pgm_test_holder" "--json lock_wait holder_application"
+expect_eq "$(jget lock_wait holder_client)" "127.0.0.1" "--json lock_wait holder_client"
+CHECKS=$((CHECKS + 1))
+[[ $(jget lock_wait holder_since) =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2} ]] ||
+    fail "--json lock_wait holder_since: [$(jget lock_wait holder_since)]"
+# the human line names pid, application, user, client and since when
+pgm up --lock-timeout 0.5
+expect_rc 4
+expect_contains "$ERR" "waiting for the migration lock held by pid $HOLDER (application \"pgm_test_holder\", user postgres, client 127.0.0.1, connected since 20"
+expect_contains "$ERR" "could not take the migration lock within 0.5 seconds"
+# PGMIGRATE_LOCK_TIMEOUT is honoured like --lock-timeout
+PGMIGRATE_LOCK_TIMEOUT=0.5 pgm up
+expect_rc 4
+expect_contains "$ERR" "could not take the migration lock within 0.5 seconds"
 # force takes the lock too
 pgm force 2 --lock-timeout 0.5
 expect_rc 4

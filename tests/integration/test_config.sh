@@ -248,6 +248,22 @@ pgm --path no-such-folder up
 expect_rc 1
 expect_contains "$ERR" "no-such-folder"
 
+# ---------------------------------------------------------------- PGMIGRATE_LOCK_TIMEOUT and --lock-timeout
+pgm env
+expect_contains "$OUT" "lock wait: 15 s  (from default)"
+pgx PGMIGRATE_LOCK_TIMEOUT=2m "$PGM_BIN" env
+expect_contains "$OUT" "lock wait: 120 s  (from environment)"
+printf 'PGMIGRATE_LOCK_TIMEOUT=30s\n' >.env
+pgm env --json
+expect_eq "$(printf '%s\n' "$OUT" | python3 -c 'import json, sys; o = json.loads(sys.stdin.read()); print(o["lock_timeout"], o["lock_timeout_from"])')" \
+    "30 .env" "PGMIGRATE_LOCK_TIMEOUT from .env"
+pgm --lock-timeout 2.5 env
+expect_contains "$OUT" "lock wait: 2.5 s  (from flag)"
+rm .env
+pgx PGMIGRATE_LOCK_TIMEOUT=soon "$PGM_BIN" status
+expect_rc 1
+expect_contains "$ERR" "PGMIGRATE_LOCK_TIMEOUT=soon is not a number of seconds"
+
 # ---------------------------------------------------------------- the password never shows
 MASKED_A="postgres://postgres:****@127.0.0.1:${PG_PORT}/${DB_A}?sslmode=disable"
 pgm force 2
