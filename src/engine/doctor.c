@@ -578,7 +578,7 @@ static void check_lock(pgm_ctx *ctx, pgm_doctor_report *r, const char *schema, c
 	params[0] = keybuf;
 	res = pq->execParams(ctx->conn,
 		"SELECT l.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, '?'), "
-		"coalesce(a.client_addr::text, 'local socket'), "
+		"coalesce(pg_catalog.host(a.client_addr), 'local socket'), "
 		"coalesce(pg_catalog.to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '?'), coalesce(a.state, '?'), "
 		"coalesce(pg_catalog.to_char(a.query_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '?'), "
 		"coalesce(pg_catalog.left(pg_catalog.regexp_replace(a.query, E'\\\\s+', ' ', 'g'), 160), ''), "

@@ -160,6 +160,7 @@ pgm doctor
 expect_rc 0
 expect_contains "$OUT" "WARN  lock       the migration lock is held by pid $HOLDER (application \"pgm_doctor_holder\""
 expect_contains "$OUT" "pg_sleep(30)" "what the holder is running"
+expect_contains "$OUT" "client 127.0.0.1, connected since 20" "where the holder connects from"
 expect_contains "$OUT" "pg_terminate_backend($HOLDER)"
 pgm doctor --json
 expect_eq "$(check lock)" warn
