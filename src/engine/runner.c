@@ -352,9 +352,14 @@ static void add_hint(pgm_ctx *ctx)
 	char *target;
 	if (ctx->err.hint)
 		return;
-	if (strcmp(st, "42P07") == 0 || strcmp(st, "42710") == 0) {
+	if (strcmp(st, "42P07") == 0) {
 		pgm_set_hint(ctx, "the object already exists: use IF NOT EXISTS, or it was created outside migrations "
 			"(check with \\d in psql, then drop it or record it with `pgmigrate force`)");
+	} else if (strcmp(st, "42710") == 0) {
+		/* types, constraints, triggers, policies, roles: most have no IF NOT EXISTS */
+		pgm_set_hint(ctx, "the object already exists: use IF NOT EXISTS where the statement has it (CREATE TYPE, "
+			"ADD CONSTRAINT and CREATE POLICY have not: DROP ... IF EXISTS first, or test the catalog in a DO block), "
+			"or it was created outside migrations (check in psql, then drop it or record it with `pgmigrate force`)");
 	} else if (strcmp(st, "42P01") == 0 || strcmp(st, "42883") == 0 || strcmp(st, "3F000") == 0) {
 		target = pgm_ctx_target_masked(ctx, NULL);
 		pgm_set_hint(ctx, "an earlier migration may not be applied here (run `pgmigrate status`), "

@@ -100,6 +100,33 @@ expect_contains "$ERR" "IF NOT EXISTS" "42P07 hint"
 expect_eq "$(tracked)" "" "tracking table after 42P07"
 expect_eq "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'reviews'")" 1 "the existing table is untouched"
 
+# ---------------------------------------------------------------- 42710 object already exists (a type: no IF NOT EXISTS)
+reset
+q "CREATE TYPE mood AS ENUM ('a')"
+mig 000001 mood "-- the mood type
+CREATE TYPE mood AS ENUM ('ok');"
+pgm up
+expect_rc 1
+expect_contains "$ERR" "migrations/000001_mood.up.sql:2:1: error: type \"mood\" already exists (SQLSTATE 42710)"
+expect_contains "$ERR" "CREATE TYPE, ADD CONSTRAINT and CREATE POLICY have not" "42710 hint"
+expect_eq "$(tracked)" "" "tracking table after 42710"
+q "DROP TYPE mood"
+
+# ---------------------------------------------------------------- the server's DETAIL
+reset
+mig 000001 dup "-- duplicate keys
+CREATE TABLE u (id int PRIMARY KEY);
+INSERT INTO u VALUES (1), (1);"
+pgm up
+expect_rc 1
+expect_contains "$ERR" "migrations/000001_dup.up.sql:3:1: error: duplicate key value violates unique constraint \"u_pkey\" (SQLSTATE 23505)"
+expect_contains "$ERR" "     3 | INSERT INTO u VALUES (1), (1);"
+expect_contains "$ERR" "DETAIL: Key (id)=(1) already exists."
+pgm up --json
+expect_eq "$(jget error detail)" "Key (id)=(1) already exists."
+table_exists u && fail "the failed migration left table u"
+CHECKS=$((CHECKS + 1))
+
 # ---------------------------------------------------------------- 42P01 relation does not exist
 reset
 mig 000001 a "CREATE TABLE a (id int);"
