@@ -8,6 +8,9 @@
 #           CTest test: unit, cli, the integration suite against private PostgreSQL 15 and 18
 #           servers, windows (pgmigrate.exe under wine), powershell (Pester on pwsh 7.6.9),
 #           installer (the MSI under wine's msiexec)
+#   quickstart  the README's first command (scripts/quickstart.sh) in a copy of the tree
+#           without DATABASE_URL: it must build, start its private PostgreSQL, apply every
+#           migration of migrations/ and show them all applied; then --stop
 #   asan    clang build with AddressSanitizer + UBSan, unit + cli + integration (PG 15)
 #   fuzz    libFuzzer targets (file names, .env, password masking, SQL lexer), each for
 #           PGM_FUZZ_SECONDS (default 20) over tests/fuzz/corpus (scripts/fuzz.sh)
@@ -15,13 +18,13 @@
 #           (Debian source package, cached in build/cache; tests/lexer-conformance/check.sh)
 #
 # Under CI=true a test that cannot find a tool fails instead of skipping.
-# Env: PGM_TEST_STAGES (default "deps ci asan fuzz lexer") to run fewer stages; JOBS (default 2).
+# Env: PGM_TEST_STAGES (default "deps ci quickstart asan fuzz lexer") to run fewer stages; JOBS (default 2).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$REPO"
 JOBS=${JOBS:-2}
-STAGES=${PGM_TEST_STAGES:-deps ci asan fuzz lexer}
+STAGES=${PGM_TEST_STAGES:-deps ci quickstart asan fuzz lexer}
 export PGM_CACHE=${PGM_CACHE:-$REPO/build/cache}
 T0=$(date +%s)
 TIMES=()
@@ -63,6 +66,27 @@ if has_stage ci; then
             -DPGM_TESTS=OFF -DPGM_WERROR=ON >/dev/null
         cmake --build build/mingw -j "$JOBS"
         ctest_run build/ci
+    )
+    stage_end $?
+    set -e
+fi
+
+if has_stage quickstart; then
+    stage_start quickstart
+    set +e
+    (
+        set -e
+        qs=$(mktemp -d "${TMPDIR:-/tmp}/pgm-quickstart.XXXXXX")
+        trap 'bash "$qs/scripts/quickstart.sh" --stop >/dev/null 2>&1 || true; rm -rf "$qs"' EXIT
+        chmod 755 "$qs"
+        tar --exclude=./build --exclude=./.pgdata --exclude=./.env --exclude=./.git -cf - . | tar -xf - -C "$qs"
+        out=$(cd "$qs" && env -u DATABASE_URL -u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD -u PGDATABASE \
+            bash scripts/quickstart.sh 2>&1) || { echo "$out"; echo "quickstart.sh failed"; exit 1; }
+        echo "$out" | tail -n 25
+        n=$(ls migrations/*.up.sql | wc -l)
+        applied=$(echo "$out" | grep -c '^applied ' || true)
+        [ "$applied" = "$n" ] || { echo "quickstart applied $applied migrations, migrations/ has $n"; exit 1; }
+        echo "$out" | grep -q "^$n migrations, 0 pending\$" || { echo "status does not show $n migrations, 0 pending"; exit 1; }
     )
     stage_end $?
     set -e
