@@ -128,6 +128,16 @@ static int cmp_mig(const void *a, const void *b)
 
 static void prehash_join(pgm_ctx *ctx);
 
+/* version -> index + 1 into ctx->migs (0: empty), open addressing; nslots
+ * is a power of two above twice the number of files, so it never fills */
+static size_t *slot_of(size_t *slots, size_t nslots, const pgm_ctx *ctx, int64_t v)
+{
+	size_t i = (size_t)(((uint64_t)v * 0x9E3779B97F4A7C15ull) >> 17) & (nslots - 1);
+	while (slots[i] && ctx->migs[slots[i] - 1].pub.version != v)
+		i = (i + 1) & (nslots - 1);
+	return &slots[i];
+}
+
 static void free_migs(pgm_ctx *ctx)
 {
 	size_t i;
@@ -160,7 +170,7 @@ int pgm_load(pgm_ctx *ctx)
 {
 	scan_state s;
 	char errbuf[256];
-	size_t i, cap = 0;
+	size_t i, cap = 0, nslots, *slots = NULL, *slot;
 	int rc = 0;
 	char *first_problem = NULL;
 
@@ -177,6 +187,12 @@ int pgm_load(pgm_ctx *ctx)
 	/* sorted, so warnings and errors come in a stable order */
 	if (s.count)
 		qsort(s.names, s.count, sizeof *s.names, cmp_str);
+	for (nslots = 16; nslots < 2 * s.count; nslots *= 2)
+		;
+	if (!(slots = calloc(nslots, sizeof *slots))) {
+		rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+		goto out;
+	}
 
 	for (i = 0; i < s.count; i++) {
 		char namebuf[512];
@@ -184,7 +200,6 @@ int pgm_load(pgm_ctx *ctx)
 		pgm_direction dir;
 		int m = pgm_parse_filename(s.names[i], &v, namebuf, sizeof namebuf, &dir);
 		pgm_mig *mig = NULL;
-		size_t k;
 		char *disp;
 
 		if (m == 0)
@@ -202,15 +217,9 @@ int pgm_load(pgm_ctx *ctx)
 			free(disp);
 			continue;
 		}
-		/* the names are sorted, so the pair of a file is usually the last one
-		 * seen: look there first (a thousand migrations, no quadratic scan) */
-		if (ctx->nmigs > 0 && ctx->migs[ctx->nmigs - 1].pub.version == v)
-			mig = &ctx->migs[ctx->nmigs - 1];
-		for (k = 0; !mig && k < ctx->nmigs; k++)
-			if (ctx->migs[k].pub.version == v) {
-				mig = &ctx->migs[k];
-				break;
-			}
+		slot = slot_of(slots, nslots, ctx, v);
+		if (*slot)
+			mig = &ctx->migs[*slot - 1];
 		if (!mig) {
 			if (ctx->nmigs == cap) {
 				size_t ncap = cap ? cap * 2 : 64;
@@ -224,6 +233,7 @@ int pgm_load(pgm_ctx *ctx)
 				cap = ncap;
 			}
 			mig = &ctx->migs[ctx->nmigs++];
+			*slot = ctx->nmigs;
 			memset(mig, 0, sizeof *mig);
 			mig->pub.version = v;
 			mig->name = pgm_strdup(namebuf);
@@ -272,6 +282,7 @@ int pgm_load(pgm_ctx *ctx)
 	}
 	ctx->loaded = 1;
 out:
+	free(slots);
 	for (i = 0; i < s.count; i++)
 		free(s.names[i]);
 	free(s.names);
