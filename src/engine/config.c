@@ -176,11 +176,19 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	ctx->allow_out_of_order = opts->allow_out_of_order;
 	ctx->ddl_lock_timeout = opts->ddl_lock_timeout > 0 ? opts->ddl_lock_timeout : 0;
 	ctx->retries = opts->retries > 0 ? opts->retries : 0;
-	ctx->os_user = pgm_os_user_host();
 	ctx->table_display = pgm_strdup(opts->table ? opts->table : (v = lookup(ctx, "PGMIGRATE_TABLE", NULL)) ? v : "schema_migrations");
 	if (!ctx->path || !ctx->table_name || !ctx->application_name)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	return 0;
+}
+
+/* user@host for the history, looked up when first written (getpwuid reads
+ * nsswitch.conf and the passwd database: not worth it for a no-op run) */
+const char *pgm__os_user(pgm_ctx *ctx)
+{
+	if (!ctx->os_user)
+		ctx->os_user = pgm_os_user_host();
+	return ctx->os_user ? ctx->os_user : "";
 }
 
 void pgm_ctx_free(pgm_ctx *ctx)

@@ -263,6 +263,7 @@ void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...) PGM_PRINTF(3
 
 /* libpq loading (client.c) */
 int pgm__load_libpq(pgm_ctx *ctx);
+const char *pgm__os_user(pgm_ctx *ctx);
 char *pgm__service_advice(void);
 
 /* database (db.c) */

@@ -142,7 +142,7 @@ static int adopt(pgm_ctx *ctx, int64_t cur)
 
 	if (!ctx->history_created || cur < 0 || ctx->dry_run)
 		return 0;
-	osu = pgm_db_literal(ctx, ctx->os_user ? ctx->os_user : "");
+	osu = pgm_db_literal(ctx, pgm__os_user(ctx));
 	pgm_buf_puts(&b, "BEGIN;\n");
 	for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version <= cur; i++) {
 		char sum[65], *name;
@@ -392,7 +392,7 @@ static void append_history(pgm_ctx *ctx, pgm_buf *b, const step *s, const char *
 	int failed_statement, const char *error)
 {
 	char *name = pgm_db_literal(ctx, s->m->name);
-	char *osu = pgm_db_literal(ctx, ctx->os_user ? ctx->os_user : "");
+	char *osu = pgm_db_literal(ctx, pgm__os_user(ctx));
 	char *err = error ? pgm_db_literal(ctx, error) : NULL;
 	if (!name || !osu || (error && !err)) {
 		b->failed = 1;
@@ -1270,7 +1270,7 @@ int pgm_force(pgm_ctx *ctx, int64_t version)
 		 * a forced row for each version up to V not applied yet (with the
 		 * file's checksum), a reverted one for each applied version above V. */
 		pgm_buf x = PGM_BUF_INIT;
-		char *osu = pgm_db_literal(ctx, ctx->os_user ? ctx->os_user : "");
+		char *osu = pgm_db_literal(ctx, pgm__os_user(ctx));
 		size_t i;
 		int have_v = 0;
 		for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version <= version; i++) {
