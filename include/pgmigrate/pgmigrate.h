@@ -56,7 +56,8 @@ typedef enum {
 	PGM_FROM_DEFAULT = 0,
 	PGM_FROM_FLAG,
 	PGM_FROM_ENV,
-	PGM_FROM_DOTENV
+	PGM_FROM_DOTENV,
+	PGM_FROM_PARENT        /**< found in a folder above the current one */
 } pgm_origin;
 
 /** The details of the last error on a context. Strings may be NULL. */

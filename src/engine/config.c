@@ -100,6 +100,38 @@ static int set_table(pgm_ctx *ctx, const char *t)
 	return 0;
 }
 
+/*
+ * The project folder when pgmigrate runs below it (cmd/migrate, a package
+ * folder): the nearest folder above that holds migrations/, not looking
+ * past the top of a git work tree (a folder with .git) or 16 levels.
+ * Returns a relative path like "../.." (allocated), or NULL.
+ */
+static char *find_project_above(void)
+{
+	char *rel = NULL;
+	int depth;
+
+	for (depth = 1; depth <= 16; depth++) {
+		char *mig, *git, *up = rel ? pgm_os_path_join(rel, "..") : pgm_strdup("..");
+		int found, top;
+		free(rel);
+		if (!(rel = up))
+			return NULL;
+		mig = pgm_os_path_join(rel, "migrations");
+		git = pgm_os_path_join(rel, ".git");
+		found = mig && pgm_os_isdir(mig);
+		top = git && (pgm_os_isdir(git) || pgm_os_isfile(git));
+		free(mig);
+		free(git);
+		if (found)
+			return rel;
+		if (top)
+			break;
+	}
+	free(rel);
+	return NULL;
+}
+
 int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 {
 	pgm_ctx *ctx = calloc(1, sizeof *ctx);
@@ -118,10 +150,20 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	}
 	ctx->err.version = -1;
 
-	if (opts->env_file)
+	/* run below the project folder (no --path, --env-file or PGMIGRATE_PATH,
+	 * and neither migrations/ nor .env here): use the project folder's */
+	if (!opts->path && !opts->env_file && !pgm_os_getenv("PGMIGRATE_PATH") &&
+	    !pgm_os_isdir("migrations") && !pgm_os_isfile(".env"))
+		ctx->project_above = find_project_above();
+	if (opts->env_file) {
 		rc = read_env_file(ctx, opts->env_file, 1);
-	else
+	} else if (ctx->project_above) {
+		char *envf = pgm_os_path_join(ctx->project_above, ".env");
+		rc = envf ? read_env_file(ctx, envf, 0) : PGM_ENOMEM;
+		free(envf);
+	} else {
 		rc = read_env_file(ctx, ".env", 0);
+	}
 	if (rc != 0)
 		return rc;
 
@@ -137,8 +179,13 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->path = pgm_strdup(opts->path);
 		ctx->path_origin = PGM_FROM_FLAG;
 	} else if ((v = lookup(ctx, "PGMIGRATE_PATH", &o)) != NULL) {
-		ctx->path = pgm_strdup(v);
+		/* in the project folder's .env it is relative to that folder */
+		ctx->path = ctx->project_above && o == PGM_FROM_DOTENV && !pgm_os_path_is_absolute(v)
+			? pgm_os_path_join(ctx->project_above, v) : pgm_strdup(v);
 		ctx->path_origin = o;
+	} else if (ctx->project_above) {
+		ctx->path = pgm_os_path_join(ctx->project_above, "migrations");
+		ctx->path_origin = PGM_FROM_PARENT;
 	} else {
 		ctx->path = pgm_strdup("migrations");
 		ctx->path_origin = PGM_FROM_DEFAULT;
@@ -199,6 +246,7 @@ void pgm_ctx_free(pgm_ctx *ctx)
 	pgm__source_free(ctx);
 	pgm__hist_free(ctx);
 	free(ctx->os_user);
+	free(ctx->project_above);
 	pgm_error_clear(ctx);
 	pgm_dotenv_free(&ctx->dotenv);
 	free(ctx->url);

@@ -25,6 +25,7 @@ static const char *origin_name(pgm_origin o)
 	case PGM_FROM_FLAG: return "flag";
 	case PGM_FROM_ENV: return "environment";
 	case PGM_FROM_DOTENV: return ".env";
+	case PGM_FROM_PARENT: return "a parent folder";
 	default: return "default";
 	}
 }

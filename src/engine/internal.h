@@ -178,6 +178,7 @@ struct pgm_ctx {
 	pgm_origin url_origin;
 	char *path;
 	pgm_origin path_origin;
+	char *project_above;   /* "../.." when the project folder is above the current one */
 	char *table_schema;   /* NULL: current_schema() */
 	char *table_name;
 	double lock_timeout;

@@ -181,7 +181,8 @@ int pgm_load(pgm_ctx *ctx)
 	if (pgm_os_listdir(ctx->path, collect, &s, errbuf, sizeof errbuf) != 0) {
 		rc = pgm_fail(ctx, PGM_EIO, "could not read the migrations folder \"%s\"", ctx->path);
 		pgm_set_detail(ctx, "%s", errbuf);
-		pgm_set_hint(ctx, "run pgmigrate from the project folder, or pass --path DIR (or set PGMIGRATE_PATH)");
+		pgm_set_hint(ctx, "run pgmigrate in the project folder or below it (it looks for migrations/ up to the top of the "
+			"git work tree), or pass --path DIR (or set PGMIGRATE_PATH)");
 		goto out;
 	}
 	/* sorted, so warnings and errors come in a stable order */
@@ -395,7 +396,7 @@ int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name)
 	if (!pgm_os_isdir(ctx->path)) {
 		free(clean);
 		rc = pgm_fail(ctx, PGM_EIO, "the migrations folder \"%s\" does not exist", ctx->path);
-		pgm_set_hint(ctx, "create it, or run pgmigrate from the project folder (or pass --path DIR)");
+		pgm_set_hint(ctx, "create it, or run pgmigrate in the project folder or below it (or pass --path DIR)");
 		return rc;
 	}
 	if ((rc = pgm_load(ctx)) != 0) {

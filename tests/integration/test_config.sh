@@ -264,6 +264,53 @@ pgx PGMIGRATE_LOCK_TIMEOUT=soon "$PGM_BIN" status
 expect_rc 1
 expect_contains "$ERR" "PGMIGRATE_LOCK_TIMEOUT=soon is not a number of seconds"
 
+# ---------------------------------------------------------------- run below the project folder
+# (the seed: "ALWAYS run from the ecommerce-backend/ directory"): migrations/ and .env are
+# found in the nearest folder above that has migrations/, up to the top of a git work tree
+mkdir -p cmd/migrate
+printf 'DATABASE_URL=%s\n' "$URL_B" >.env
+cd cmd/migrate
+pgm env
+expect_contains "$OUT" "path:      ../../migrations  (from a parent folder)"
+noenv env
+expect_contains "$OUT" "database:  ${URL_B/$PG_PASSWORD/****}  (from .env)" "the project folder's .env"
+expect_contains "$OUT" "env file:  ../../.env"
+noenv status --json
+expect_rc 0
+expect_eq "$(jrow 1 up_file)" "../../migrations/000001_m1.up.sql" "status below the project folder"
+noenv force 7
+expect_rc 0
+expect_eq "$(vin "$DB_B")" 7 "force below the project folder: the .env's database"
+pgm new from_below
+expect_rc 0
+expect_contains "$OUT" "../../migrations/000041_from_below.up.sql"
+[ -f "$WORK/migrations/000041_from_below.up.sql" ] || fail "new below the project folder wrote elsewhere"
+CHECKS=$((CHECKS + 1))
+rm "$WORK"/migrations/000041_from_below.*
+# PGMIGRATE_PATH in the project folder's .env is relative to that folder
+printf 'PGMIGRATE_PATH=alt\n' >>"$WORK/.env"
+pgm env
+expect_contains "$OUT" "path:      ../../alt  (from .env)"
+# a .env here means this is the project folder: no search
+printf '# here\n' >.env
+pgm env
+expect_contains "$OUT" "path:      migrations  (from default)"
+rm .env
+cd "$WORK"
+rm .env
+# not past the top of a git work tree
+mkdir -p repo/.git repo/pkg
+cd repo/pkg
+pgm status
+expect_rc 1
+expect_contains "$ERR" "could not read the migrations folder \"migrations\""
+expect_contains "$ERR" "or below it"
+mkdir ../migrations
+pgm env
+expect_contains "$OUT" "path:      ../migrations  (from a parent folder)" "the work tree's own migrations/"
+cd "$WORK"
+rm -rf repo cmd
+
 # ---------------------------------------------------------------- the password never shows
 MASKED_A="postgres://postgres:****@127.0.0.1:${PG_PORT}/${DB_A}?sslmode=disable"
 pgm force 2

@@ -44,6 +44,25 @@ pgm down
 expect_rc 0
 expect_contains "$OUT" "reverted 000003_add_reviews_index"
 
+# ---------------------------------------------------------------- below the project folder: cmd\migrate
+mkdir -p "$PROJ/cmd/migrate"
+cd "$PROJ/cmd/migrate"
+pgm env
+expect_rc 0
+expect_contains "$OUT" "path:      ..\\..\\migrations  (from a parent folder)"
+pgm status
+expect_rc 0
+expect_contains "$OUT" "applied  000002  añadir_reseñas"
+pgm new from_below
+expect_rc 0
+expect_eq "$OUT" "created ..\\..\\migrations\\000004_from_below.up.sql
+created ..\\..\\migrations\\000004_from_below.down.sql" "new below the project folder"
+[ -f "$PROJ/migrations/000004_from_below.up.sql" ] || fail "new below the project folder: $(ls_migrations)"
+CHECKS=$((CHECKS + 1))
+rm "$PROJ"/migrations/000004_from_below.*
+rm -rf "$PROJ/cmd"
+cd "$PROJ"
+
 # ---------------------------------------------------------------- from another folder: --path Z:\...\Zoë's project\...
 cd "$WORK"
 rm -rf migrations

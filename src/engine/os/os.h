@@ -39,6 +39,8 @@ int pgm_os_remove(const char *path);
 
 /* join a directory and a name with the platform separator; caller frees */
 char *pgm_os_path_join(const char *dir, const char *name);
+/* 1 for an absolute path (/x; C:\x, \\server\share, \x on Windows) */
+int pgm_os_path_is_absolute(const char *path);
 
 double pgm_os_now_ms(void);      /* monotonic milliseconds */
 void pgm_os_sleep_ms(int ms);

@@ -130,6 +130,11 @@ char *pgm_os_path_join(const char *dir, const char *name)
 	return p;
 }
 
+int pgm_os_path_is_absolute(const char *path)
+{
+	return path[0] == '/';
+}
+
 double pgm_os_now_ms(void)
 {
 	struct timespec ts;

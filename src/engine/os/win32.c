@@ -272,6 +272,14 @@ char *pgm_os_path_join(const char *dir, const char *name)
 	return p;
 }
 
+int pgm_os_path_is_absolute(const char *path)
+{
+	if (path[0] == '\\' || path[0] == '/')
+		return 1;
+	return ((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z')) && path[1] == ':' &&
+	       (path[2] == '\\' || path[2] == '/');
+}
+
 /* ---- time, console ---- */
 
 double pgm_os_now_ms(void)
