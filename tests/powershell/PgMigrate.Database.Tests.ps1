@@ -492,6 +492,16 @@ Describe 'New-Migration' -Tag Database {
         $files[0].FullName | Should -Be (Join-Path (Get-Item $Migrations).FullName '000001_reviews_table.up.sql')
     }
 
+    It 'finds the project''s migrations folder from a folder below it' {
+        $below = Join-Path $Work (Join-Path 'cmd' 'migrate')
+        New-Item -ItemType Directory -Path $below | Out-Null
+        Push-Location $below
+        try { $files = @(New-Migration reviews_table) } finally { Pop-Location }
+        $files.Count | Should -Be 2
+        $files[0].FullName | Should -Be (Join-Path (Get-Item $Migrations).FullName '000001_reviews_table.up.sql')
+        $files[0].Exists | Should -BeTrue
+    }
+
     It '-WhatIf creates nothing' {
         New-Migration -Name x -Path $Migrations -WhatIf | Should -BeNullOrEmpty
         @(Get-ChildItem $Migrations).Count | Should -Be 0
