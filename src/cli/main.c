@@ -112,7 +112,7 @@ static int parse_seconds(const char *s, double *out)
 {
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s || v < 0)
+	if (end == s || !(v >= 0 && v <= 1e9))  /* not nan, inf or a negative */
 		return -1;
 	if (*end == 's' && end[1] == '\0')
 		end++;

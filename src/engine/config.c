@@ -111,6 +111,8 @@ static char *find_project_above(void)
 	char *rel = NULL;
 	int depth;
 
+	if (pgm_os_isdir(".git") || pgm_os_isfile(".git"))
+		return NULL;  /* the top of the work tree already */
 	for (depth = 1; depth <= 16; depth++) {
 		char *mig, *git, *up = rel ? pgm_os_path_join(rel, "..") : pgm_strdup("..");
 		int found, top;
@@ -119,7 +121,8 @@ static char *find_project_above(void)
 			return NULL;
 		mig = pgm_os_path_join(rel, "migrations");
 		git = pgm_os_path_join(rel, ".git");
-		found = mig && pgm_os_isdir(mig);
+		/* someone else's folder (a migrations/ planted in /tmp) is not ours */
+		found = mig && pgm_os_isdir(mig) && pgm_os_owned_by_me(mig);
 		top = git && (pgm_os_isdir(git) || pgm_os_isfile(git));
 		free(mig);
 		free(git);
@@ -130,6 +133,28 @@ static char *find_project_above(void)
 	}
 	free(rel);
 	return NULL;
+}
+
+/* the project folder's .env read from below it: its relative paths are
+ * relative to that folder, as they are when pgmigrate runs there */
+static int rebase_dotenv_paths(pgm_ctx *ctx)
+{
+	static const char *const keys[] = { "PGMIGRATE_PATH", "PGMIGRATE_PG_BIN", "PGPASSFILE",
+		"PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", NULL };
+	size_t i, k;
+	for (i = 0; i < ctx->dotenv.count; i++) {
+		pgm_dotenv_entry *e = &ctx->dotenv.entries[i];
+		for (k = 0; keys[k] && strcmp(keys[k], e->key) != 0; k++)
+			;
+		if (keys[k] && e->value[0] && !pgm_os_path_is_absolute(e->value)) {
+			char *j = pgm_os_path_join(ctx->project_above, e->value);
+			if (!j)
+				return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+			free(e->value);
+			e->value = j;
+		}
+	}
+	return 0;
 }
 
 int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
@@ -159,7 +184,12 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		rc = read_env_file(ctx, opts->env_file, 1);
 	} else if (ctx->project_above) {
 		char *envf = pgm_os_path_join(ctx->project_above, ".env");
-		rc = envf ? read_env_file(ctx, envf, 0) : PGM_ENOMEM;
+		if (!envf)
+			rc = PGM_ENOMEM;
+		else if (pgm_os_isfile(envf) && !pgm_os_owned_by_me(envf))
+			rc = pgm_fail(ctx, PGM_ECONFIG, "%s belongs to another user: not read", envf);
+		else if ((rc = read_env_file(ctx, envf, 0)) == 0)
+			rc = rebase_dotenv_paths(ctx);
 		free(envf);
 	} else {
 		rc = read_env_file(ctx, ".env", 0);
@@ -179,9 +209,7 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->path = pgm_strdup(opts->path);
 		ctx->path_origin = PGM_FROM_FLAG;
 	} else if ((v = lookup(ctx, "PGMIGRATE_PATH", &o)) != NULL) {
-		/* in the project folder's .env it is relative to that folder */
-		ctx->path = ctx->project_above && o == PGM_FROM_DOTENV && !pgm_os_path_is_absolute(v)
-			? pgm_os_path_join(ctx->project_above, v) : pgm_strdup(v);
+		ctx->path = pgm_strdup(v);
 		ctx->path_origin = o;
 	} else if (ctx->project_above) {
 		ctx->path = pgm_os_path_join(ctx->project_above, "migrations");
@@ -210,7 +238,7 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 			t *= 60.0;
 		else if (*end && strcmp(end, "s") != 0)
 			end = (char *)v;
-		if (end == v || t < 0)
+		if (end == v || !(t >= 0 && t <= 1e9))
 			return pgm_fail(ctx, PGM_ECONFIG, "PGMIGRATE_LOCK_TIMEOUT=%s is not a number of seconds (like 15, 2.5, 30s or 2m)", v);
 		ctx->lock_timeout = t;
 		ctx->lock_timeout_origin = o;

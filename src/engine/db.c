@@ -287,7 +287,7 @@ static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
 			"pg_catalog.current_setting('synchronous_commit'), "
 			"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL, "
 			"pg_catalog.to_regclass(pg_catalog.quote_ident(s.schema) || '.' || pg_catalog.quote_ident(%s)) IS NOT NULL, "
-			"EXISTS (SELECT 1 FROM pg_catalog.pg_language WHERE lanname = 'plpgsql') "
+			"EXISTS (SELECT 1 FROM pg_catalog.pg_language WHERE lanname = 'plpgsql' AND pg_catalog.has_language_privilege(oid, 'USAGE')) "
 			"FROM (SELECT coalesce(%s, pg_catalog.current_schema()) AS schema) s;\n", ltable, lhist, lschema);
 	else
 		b.failed = 1;

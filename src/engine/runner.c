@@ -547,6 +547,10 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			 * FATAL such as 57P01, libpq adds "server closed the connection unexpectedly") */
 			if (!failed) {
 				const char *p = pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+				/* before the first marker (the session setting) or in the progress
+				 * notice: not a statement of the file */
+				if (skip || markers == 0)
+					since = -1;
 				rc = pgm_fail_result(ctx, res, "the migration failed");
 				errpos = p ? atol(p) : 0;
 			}
@@ -1537,6 +1541,8 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 					ctx->err.version = m->pub.version;
 				}
 				add_ctx_problem(v, ctx, "unreadable");
+			} else if (st.stream) {
+				/* too large to hold: its statements are checked as it is streamed */
 			} else if (st.lex.count == 0) {
 				add_problem(v, d == 0 ? "error" : "warning", "empty", st.display, 0, 0, m->pub.version,
 					"the file has no SQL statement", d == 0 ? "an empty migration records a version and does nothing: write it, or delete the pair"

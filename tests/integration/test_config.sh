@@ -263,6 +263,12 @@ rm .env
 pgx PGMIGRATE_LOCK_TIMEOUT=soon "$PGM_BIN" status
 expect_rc 1
 expect_contains "$ERR" "PGMIGRATE_LOCK_TIMEOUT=soon is not a number of seconds"
+for bad in nan inf -1 1e999; do
+    pgx PGMIGRATE_LOCK_TIMEOUT=$bad "$PGM_BIN" env
+    expect_rc 1
+    pgm --lock-timeout "$bad" env
+    expect_rc 2
+done
 
 # ---------------------------------------------------------------- run below the project folder
 # (the seed: "ALWAYS run from the ecommerce-backend/ directory"): migrations/ and .env are
@@ -291,6 +297,10 @@ rm "$WORK"/migrations/000041_from_below.*
 printf 'PGMIGRATE_PATH=alt\n' >>"$WORK/.env"
 pgm env
 expect_contains "$OUT" "path:      ../../alt  (from .env)"
+# other relative paths of that .env too (PGMIGRATE_PG_BIN)
+printf 'PGMIGRATE_PG_BIN=tools/bin\n' >>"$WORK/.env"
+pgm env
+expect_contains "$OUT" "PGMIGRATE_PG_BIN  ../../tools/bin"
 # a .env here means this is the project folder: no search
 printf '# here\n' >.env
 pgm env
@@ -308,8 +318,29 @@ expect_contains "$ERR" "or below it"
 mkdir ../migrations
 pgm env
 expect_contains "$OUT" "path:      ../migrations  (from a parent folder)" "the work tree's own migrations/"
+# nor past the current folder when it is the top of a work tree
+cd "$WORK/repo"
+rmdir migrations
+pgm env
+expect_contains "$OUT" "path:      migrations  (from default)" "at the top of a work tree"
+# a migrations/ above that belongs to another user is not taken (someone's /tmp/migrations)
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$WORK/other/migrations" "$WORK/other/sub"
+    chown nobody "$WORK/other/migrations"
+    cd "$WORK/other/sub"
+    pgm env
+    expect_contains "$OUT" "path:      ../../migrations  (from a parent folder)" "another user's migrations/ above is passed over"
+    chown root "$WORK/other/migrations"
+    printf 'DATABASE_URL=postgres://elsewhere/db\n' >"$WORK/other/.env"
+    chown nobody "$WORK/other/.env"
+    pgm env
+    expect_rc 1
+    expect_contains "$ERR" "belongs to another user: not read"
+elif [ "${CI:-}" = true ]; then
+    fail "the ownership checks need root (CI runs as root)"
+fi
 cd "$WORK"
-rm -rf repo cmd
+rm -rf repo cmd other
 
 # ---------------------------------------------------------------- the password never shows
 MASKED_A="postgres://postgres:****@127.0.0.1:${PG_PORT}/${DB_A}?sslmode=disable"

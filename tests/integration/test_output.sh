@@ -87,6 +87,16 @@ expect_rc 0
 expect_not_contains "$OUT" '] 1/2' "output of a short run"
 expect_contains "$OUT" $'\033[33mreverted' "terminal output (yellow 'reverted')"
 
+# PL/pgSQL there but not usable by this role (REVOKE USAGE ... FROM PUBLIC, a hardening
+# step): no DO block either, and the migrations run
+ROLE="pgm_noplpgsql_$$"
+psql_admin -c "CREATE ROLE $ROLE LOGIN PASSWORD 'limited-pw'" >/dev/null
+on_exit "psql_admin -c 'DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)' -c 'DROP ROLE IF EXISTS $ROLE' >/dev/null 2>&1"
+q "REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC; GRANT CREATE ON SCHEMA public TO $ROLE; GRANT CREATE ON DATABASE \"$DB\" TO $ROLE" >/dev/null
+pgm --database "postgres://$ROLE:limited-pw@127.0.0.1:${PG_PORT}/${DB}?sslmode=disable" --table out_limited up
+expect_rc 0
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '^applied ')" 6 "migrations applied by a role without USAGE on PL/pgSQL"
+
 # without PL/pgSQL (dropped by its owner) no DO block is sent: the lines then
 # come at the end of the batch, and everything still runs
 q "DROP EXTENSION plpgsql" >/dev/null

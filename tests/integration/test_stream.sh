@@ -43,6 +43,9 @@ expect_eq "$(q "SELECT checksum FROM schema_migrations_history WHERE version = 2
     "$(tail -c +4 migrations/000002_big_data.up.sql | sed 's/\r$//' | sha256sum | cut -d' ' -f1)" "checksum of the streamed file"
 pgm status --json
 expect_eq "$(jget status migrations.1.state)" applied "a streamed file is not 'modified'"
+pgm validate
+expect_rc 0
+expect_not_contains "$OUT$ERR" "no SQL statement" "validate of a streamed file (it is not empty)"
 
 # an error deep in a streamed file: its line, nothing of the file kept
 pgm down

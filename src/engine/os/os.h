@@ -41,6 +41,9 @@ int pgm_os_remove(const char *path);
 char *pgm_os_path_join(const char *dir, const char *name);
 /* 1 for an absolute path (/x; C:\x, \\server\share, \x on Windows) */
 int pgm_os_path_is_absolute(const char *path);
+/* 1 when the file or folder belongs to the user running pgmigrate (POSIX:
+ * the owner uid; Windows: always 1, folders are guarded by ACLs) */
+int pgm_os_owned_by_me(const char *path);
 
 double pgm_os_now_ms(void);      /* monotonic milliseconds */
 void pgm_os_sleep_ms(int ms);

@@ -135,6 +135,12 @@ int pgm_os_path_is_absolute(const char *path)
 	return path[0] == '/';
 }
 
+int pgm_os_owned_by_me(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && st.st_uid == geteuid();
+}
+
 double pgm_os_now_ms(void)
 {
 	struct timespec ts;
