@@ -89,6 +89,8 @@ typedef struct pgm_options {
 	int allow_out_of_order;    /**< apply older, never-applied files */
 	double ddl_lock_timeout;   /**< seconds: SET LOCAL lock_timeout per migration (0: none) */
 	int retries;               /**< retries of a migration that hit the lock timeout */
+	int results_at_batch_end;  /**< 1: nobody watches (output to a file): do not ask the
+	                                server to send each migration's result as it finishes */
 } pgm_options;
 
 typedef struct pgm_ctx pgm_ctx;

@@ -251,6 +251,7 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	ctx->allow_out_of_order = opts->allow_out_of_order;
 	ctx->ddl_lock_timeout = opts->ddl_lock_timeout > 0 ? opts->ddl_lock_timeout : 0;
 	ctx->retries = opts->retries > 0 ? opts->retries : 0;
+	ctx->results_at_batch_end = opts->results_at_batch_end;
 	ctx->table_display = pgm_strdup(opts->table ? opts->table : (v = lookup(ctx, "PGMIGRATE_TABLE", NULL)) ? v : "schema_migrations");
 	if (!ctx->path || !ctx->table_name || !ctx->application_name)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");

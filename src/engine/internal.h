@@ -213,6 +213,7 @@ struct pgm_ctx {
 	char *hist_query;
 	int prefetched;        /* the lock read the state too (pre_*) */
 	int plpgsql;           /* PL/pgSQL is there: DO blocks can run */
+	int results_at_batch_end; /* no progress notices (nobody watches the output) */
 	int guc_pending;       /* the session setting is still to be sent (with the first migration) */
 	int64_t pre_version;
 	int pre_dirty;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What a person or a pipeline sees while migrations run: "applied" lines (and
-# JSON events) arrive while a batch still runs, not all at its end; on a
-# terminal a progress bar and colours, which --no-color and NO_COLOR turn
-# off; durations in ms or s.
+# JSON events) arrive through a pipe while a batch still runs, not all at its
+# end (to a file, where nobody watches, at its end); on a terminal a progress
+# bar and colours, which --no-color and NO_COLOR turn off; durations in ms or s.
 . "$(dirname "$0")/lib.sh"
 
 # six migrations in one batch; the fourth takes 4 s
@@ -24,8 +24,8 @@ wait_lines() {
     fail "after ${5}s, fewer than $3 lines of $1 match [$2]: $(cat "$1")"
 }
 
-# JSON events stream: the three before the slow one while it sleeps
-"$PGM_BIN" --json --table out_json up >"$WORK/json.out" 2>"$WORK/json.err" &
+# JSON events stream through a pipe (as to PowerShell): the three before the slow one while it sleeps
+"$PGM_BIN" --json --table out_json up 2>"$WORK/json.err" | cat >"$WORK/json.out" &
 pid=$!
 wait_lines "$WORK/json.out" '"event":"applied"' 3 "$pid" 3
 expect_eq "$(grep -c '"event":"applied"' "$WORK/json.out")" 3 "events while the slow migration runs"
@@ -49,6 +49,17 @@ grep -Eq '^applied  000004_slow \([0-9]\.[0-9]{2} s\)$' "$WORK/pipe.out" || fail
 CHECKS=$((CHECKS + 1))
 grep -Eq '^applied  000001_quick_1 \([0-9.]+ ms\)$' "$WORK/pipe.out" || fail "a duration in ms: $OUT"
 expect_not_contains "$OUT$ERR" $'\033' "output to a pipe (no colour, no bar)"
+
+# output to a file, no terminal: nobody watches, so no progress notices (they cost 3% of a
+# batch of one-line migrations) and the lines come when the batch ends
+"$PGM_BIN" --table out_file up >"$WORK/file.out" 2>"$WORK/file.err" </dev/null &
+pid=$!
+sleep 2.5
+CHECKS=$((CHECKS + 1))
+kill -0 "$pid" 2>/dev/null || fail "the run to a file ended within 2.5 s"
+expect_eq "$(grep -c '^applied ' "$WORK/file.out" || true)" 0 "lines in the file while the batch runs"
+wait "$pid"
+expect_eq "$(grep -c '^applied ' "$WORK/file.out")" 6 "lines in the file at the end"
 
 # a terminal (script gives the command a pseudo-terminal): colours and a bar
 sed -i 's/pg_sleep(4)/pg_sleep(0.2)/' migrations/000004_slow.up.sql

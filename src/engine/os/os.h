@@ -51,6 +51,9 @@ void pgm_os_sleep_ms(int ms);
 void pgm_os_utc_stamp(char out[15]);
 
 int pgm_os_isatty(int fd);       /* fd 1 = stdout, 2 = stderr */
+/* 1 when fd 1/2 goes to a file or a device such as /dev/null or NUL, where
+ * nobody reads it as it is written (not a terminal, not a pipe) */
+int pgm_os_output_is_file(int fd);
 
 /* a worker thread running fn(arg); NULL when none could be made (the caller
  * then does the work itself). join waits for it to end and frees it. */

@@ -170,6 +170,14 @@ int pgm_os_isatty(int fd)
 	return isatty(fd);
 }
 
+int pgm_os_output_is_file(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return 0;
+	return S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && !isatty(fd));
+}
+
 struct pgm_os_thread {
 	pthread_t id;
 	void (*fn)(void *);

@@ -374,6 +374,17 @@ int pgm_os_isatty(int fd)
 	return SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING) ? 1 : 0;
 }
 
+int pgm_os_output_is_file(int fd)
+{
+	HANDLE h = GetStdHandle(fd == 2 ? STD_ERROR_HANDLE : STD_OUTPUT_HANDLE);
+	DWORD type, mode;
+	if (h == INVALID_HANDLE_VALUE || h == NULL)
+		return 0;
+	type = GetFileType(h);
+	/* a disk file, or a character device that is not a console (NUL) */
+	return type == FILE_TYPE_DISK || (type == FILE_TYPE_CHAR && !GetConsoleMode(h, &mode));
+}
+
 static void (*interrupt_fn)(void *);
 static void *interrupt_arg;
 
