@@ -37,6 +37,14 @@ pgm() {
     set +e
     wine "$WIN_EXE" "$@" >"$WORK/.out" 2>"$WORK/.err"
     RC=$?
+    if [ "$RC" != 0 ] && [ ! -s "$WORK/.out" ] && [ ! -s "$WORK/.err" ]; then
+        # pgmigrate never fails without a word: wine did not start it (seen once in CI
+        # under -j2, exit 1 and nothing else). Say so, and try once more with wine's
+        # errors shown.
+        echo "pgm: wine exited $RC with no output for: $*; running it again with WINEDEBUG=err+all" >&2
+        WINEDEBUG=err+all wine "$WIN_EXE" "$@" >"$WORK/.out" 2>"$WORK/.err"
+        RC=$?
+    fi
     set -e
     OUT=$(sed 's/\r$//' "$WORK/.out")
     ERR=$(sed 's/\r$//' "$WORK/.err")
