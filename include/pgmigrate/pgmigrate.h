@@ -113,7 +113,9 @@ typedef enum {
 	PGM_EV_STEP_DONE,      /**< migration, direction, duration_ms */
 	PGM_EV_STEP_FAILED,    /**< migration, direction; error on ctx */
 	PGM_EV_INFO,           /**< message */
-	PGM_EV_STEP_SKIPPED    /**< migration not run (dry run of a no-transaction file) */
+	PGM_EV_STEP_SKIPPED,   /**< migration not run (dry run of a no-transaction file) */
+	PGM_EV_STEP_START      /**< migration, direction: it starts running now (as far as
+	                            the server has said: see results_at_batch_end) */
 } pgm_event_type;
 
 typedef struct pgm_event {

@@ -123,7 +123,7 @@ void cli_clear_bar(cli *c)
 	}
 }
 
-static void draw_bar(cli *c, int done, int total)
+static void draw_bar(cli *c, int done, int total, const char *running)
 {
 	int width = 30, filled = total ? done * width / total : width, i;
 	fputs("\r\033[K", stderr);
@@ -131,6 +131,8 @@ static void draw_bar(cli *c, int done, int total)
 	for (i = 0; i < width; i++)
 		fputc(i < filled ? '#' : '.', stderr);
 	fprintf(stderr, "] %d/%d", done, total);
+	if (running)
+		fprintf(stderr, " running %.28s", running);  /* within 80 columns */
 	fflush(stderr);
 	c->bar_drawn = 1;
 }
@@ -304,6 +306,17 @@ void cli_event(const pgm_event *ev, void *payload)
 				json_version(f, "version_after", ev->version_after);
 			fputs("}\n", f);
 			break;
+		case PGM_EV_STEP_START:
+			fputc('{', f);
+			json_kv_str(f, "event", "started", 0);
+			json_kv_int(f, "version", ev->migration->version, 1);
+			json_kv_str(f, "name", ev->migration->name, 1);
+			json_kv_str(f, "direction", ev->direction == PGM_UP ? "up" : "down", 1);
+			json_kv_str(f, "file", ev->file, 1);
+			json_kv_int(f, "index", ev->index, 1);
+			json_kv_int(f, "total", ev->total, 1);
+			fputs("}\n", f);
+			break;
 		case PGM_EV_INFO:
 			fputc('{', f);
 			json_kv_str(f, "event", "info", 0);
@@ -336,8 +349,13 @@ void cli_event(const pgm_event *ev, void *payload)
 			ev->direction == PGM_UP ? "applied" : "reverted", color(c, RESET),
 			name, color(c, DIM), dur, color(c, RESET));
 		fflush(stdout);
-		if (c->progress && ev->index < ev->total)
-			draw_bar(c, ev->index, ev->total);
+		break;
+	case PGM_EV_STEP_START:
+		/* the bar says which one runs: a stuck migration has a name */
+		if (c->progress) {
+			stem(name, sizeof name, ev->file, ev->migration);
+			draw_bar(c, ev->index - 1, ev->total, name);
+		}
 		break;
 	case PGM_EV_STEP_SKIPPED:
 		cli_clear_bar(c);

@@ -520,6 +520,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 	if (!pq->sendQuery(ctx->conn, b.ptr)) {
 		rc = pgm_fail_result(ctx, NULL, "could not send the migrations");
 		failed = 1;
+	} else {
+		emit_step(ctx, PGM_EV_STEP_START, &steps[0], 0, base + 1, total);
 	}
 	while (!failed || pq->status(ctx->conn) == CONNECTION_OK) {
 		ExecStatusType st;
@@ -539,6 +541,9 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			t_prev = t;
 			markers++;
 			since = 0;
+			/* marker m comes before the body of step m - 1 (from 0) */
+			if (markers > 1 && (size_t)markers <= k)
+				emit_step(ctx, PGM_EV_STEP_START, &steps[markers - 1], 0, base + markers, total);
 			/* the progress notice after every marker but the first and the last */
 			skip = flush && markers > 1 && (size_t)markers <= k;
 		} else if (skip && st == PGRES_COMMAND_OK) {
@@ -636,6 +641,7 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 	size_t i;
 	int rc;
 
+	emit_step(ctx, PGM_EV_STEP_START, s, 0, index, total);
 	if ((rc = pgm_db_set_version(ctx, dirty_version, 1, NULL)) != 0)
 		return rc;
 	if (ctx->ddl_lock_timeout > 0) {
@@ -817,6 +823,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 		}
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	}
+	emit_step(ctx, PGM_EV_STEP_START, s, 0, index, total);
 	pgm_sha256_init(&sha);
 	pgm_buf_puts(&b, pgm__db_session_sql(ctx));
 	pgm_buf_puts(&b, ctx->dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");

@@ -196,7 +196,7 @@ expect_eq "$(tracked)" "2|f"
 # ---------------------------------------------------------------- --json on up and down: NDJSON
 pgm up --json
 expect_rc 0
-expect_eq "$(json_events)" "plan applied applied applied summary" "up --json events"
+expect_eq "$(json_events)" "plan started applied started applied started applied summary" "up --json events"
 expect_eq "$(jget plan steps)" 3
 expect_eq "$(jget plan from_version)" 2
 expect_eq "$(jcheck '[o["version"] for o in L if o["event"] == "applied"]')" "[3, 4, 5]" "applied versions"
@@ -209,7 +209,7 @@ expect_eq "$(tracked)" "5|f" "after up --json"
 
 pgm down 2 --json
 expect_rc 0
-expect_eq "$(json_events)" "plan reverted reverted summary" "down --json events"
+expect_eq "$(json_events)" "plan started reverted started reverted summary" "down --json events"
 expect_eq "$(jcheck '[(o["version"], o["direction"], o["version_after"]) for o in L if o["event"] == "reverted"]')" \
     "[(5, 'down', 4), (4, 'down', 3)]" "reverted lines"
 expect_eq "$(jcheck 'all(isinstance(o["duration_ms"], (int, float)) for o in L if o["event"] == "reverted")')" True "duration_ms on every reverted line"
@@ -219,7 +219,7 @@ expect_eq "$(tracked)" "3|f" "after down 2 --json"
 
 pgm down --all --json
 expect_rc 0
-expect_eq "$(json_events)" "plan reverted reverted reverted summary"
+expect_eq "$(json_events)" "plan started reverted started reverted started reverted summary"
 expect_eq "$(jget summary version)" null
 expect_eq "$(rows)" 0 "after down --all --json"
 

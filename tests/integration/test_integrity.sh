@@ -165,7 +165,7 @@ expect_eq "$(snapshot)" "$before" "schema, tracking row and history after down -
 pgm down 2 --dry-run --json
 expect_rc 0
 expect_eq "$(printf '%s\n' "$OUT" | grep -o '"event":"[a-z]*"' | tr '\n' ' ')" \
-    '"event":"plan" "event":"warning" "event":"skipped" "event":"reverted" "event":"info" "event":"summary" ' "down --dry-run --json events"
+    '"event":"plan" "event":"warning" "event":"skipped" "event":"started" "event":"reverted" "event":"info" "event":"summary" ' "down --dry-run --json events"
 pgm down
 expect_rc 0
 expect_eq "$(tracked)" "12|f"

@@ -27,13 +27,15 @@ wait_lines() {
 # JSON events stream through a pipe (as to PowerShell): the three before the slow one while it sleeps
 "$PGM_BIN" --json --table out_json up 2>"$WORK/json.err" | cat >"$WORK/json.out" &
 pid=$!
-wait_lines "$WORK/json.out" '"event":"applied"' 3 "$pid" 3
+wait_lines "$WORK/json.out" '"event":"started","version":4,' 1 "$pid" 3
 expect_eq "$(grep -c '"event":"applied"' "$WORK/json.out")" 3 "events while the slow migration runs"
+expect_eq "$(grep -o '"event":"[a-z]*","version":[0-9]*' "$WORK/json.out" | tail -n 1)" '"event":"started","version":4' \
+    "the last event while it runs: the slow one started"
 set +e; wait "$pid"; RC=$?; set -e
 OUT=$(cat "$WORK/json.out"); ERR=$(cat "$WORK/json.err")
 expect_rc 0
 expect_eq "$(grep -c '"event":"applied"' "$WORK/json.out")" 6 "events at the end"
-slow_ms=$(grep '"version":4,' "$WORK/json.out" | sed 's/.*"duration_ms":\([0-9.]*\).*/\1/')
+slow_ms=$(grep '"event":"applied","version":4,' "$WORK/json.out" | sed 's/.*"duration_ms":\([0-9.]*\).*/\1/')
 expect_eq "$(awk -v d="$slow_ms" 'BEGIN { print (d >= 3900 && d < 8000) ? "ok" : d }')" ok "server-clock duration of the slow one"
 expect_not_contains "$OUT$ERR" "progress" "output (the server's progress notice stays quiet)"
 
@@ -77,7 +79,7 @@ onterm() {  # onterm ENV... -- ARGS...: run pgmigrate on a terminal, all output 
 onterm TERM=xterm -- --table out_tty up
 expect_rc 0
 expect_contains "$OUT" $'\033[32mapplied' "terminal output (green 'applied')"
-expect_contains "$OUT" '] 3/6' "terminal output (progress bar)"
+expect_contains "$OUT" '] 3/6 running 000004_slow' "terminal output (progress bar naming the running migration)"
 expect_contains "$OUT" $'\r\033[K' "terminal output (the bar is cleared before a line)"
 expect_contains "$OUT" '000006_quick_6' "terminal output"
 

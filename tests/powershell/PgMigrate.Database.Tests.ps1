@@ -157,7 +157,9 @@ Describe 'Invoke-MigrateUp' -Tag Database {
         Invoke-MigrateUp @Conn | Out-Null
         Should -Invoke -ModuleName PgMigrate Write-Progress -ParameterFilter { $PercentComplete -eq 100 } -Times 1 -Exactly
         Should -Invoke -ModuleName PgMigrate Write-Progress -ParameterFilter { $Completed } -Times 1 -Exactly
-        Should -Invoke -ModuleName PgMigrate Write-Progress -Times 5 -Exactly
+        Should -Invoke -ModuleName PgMigrate Write-Progress -ParameterFilter { $Status -like '? of 3: running *' } -Times 3 -Exactly
+        Should -Invoke -ModuleName PgMigrate Write-Progress -ParameterFilter { $Status -like '1 of 3: running 1_*' -and $PercentComplete -eq 0 } -Times 1 -Exactly
+        Should -Invoke -ModuleName PgMigrate Write-Progress -Times 8 -Exactly
     }
 
     It '-Verbose shows the arguments and pgmigrate''s own lines' {

@@ -50,7 +50,7 @@ expect_contains "$OUT" "3 migrations, 1 pending"
 
 pgm up --json
 expect_rc 0
-expect_eq "$(json_events)" "plan applied summary" "up --json events"
+expect_eq "$(json_events)" "plan started applied summary" "up --json events"
 expect_eq "$(jget summary version)" 3
 expect_eq "$(tracked)" "3|f" "after up"
 pgm up
@@ -74,7 +74,7 @@ expect_contains "$OUT" "reverted 000003_create_t3"
 expect_eq "$(tracked)" "2|f" "down reverts one"
 pgm down --all --json
 expect_rc 0
-expect_eq "$(json_events)" "plan reverted reverted summary" "down --all --json events"
+expect_eq "$(json_events)" "plan started reverted started reverted summary" "down --all --json events"
 expect_eq "$(tracked)" "" "after down --all"
 expect_eq "$(user_tables)" "" "tables after down --all"
 

@@ -40,6 +40,17 @@ function Invoke-PgMigrateMigration {
                         $progress.Shown = $true
                     }
                 }
+                'started' {
+                    # which migration runs now: what a stuck run shows
+                    $total = [int](Get-PgMigrateField $evt 'total')
+                    if ($total -gt 1) {
+                        $index = [int](Get-PgMigrateField $evt 'index')
+                        $percent = [int][Math]::Floor(100.0 * ($index - 1) / $total)
+                        Write-Progress -Activity $activity -Status ('{0} of {1}: running {2}_{3}' -f $index, $total, (Get-PgMigrateField $evt 'version'), (Get-PgMigrateField $evt 'name')) -PercentComplete $percent
+                        $progress.Shown = $true
+                    }
+                    Write-Verbose ('running {0} {1}' -f (Get-PgMigrateField $evt 'version'), (Get-PgMigrateField $evt 'name'))
+                }
                 { $_ -eq 'applied' -or $_ -eq 'reverted' } {
                     $result = ConvertTo-PgMigrateResult -InputObject $evt
                     if ($result.Total -gt 1) {
