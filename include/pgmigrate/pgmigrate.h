@@ -193,6 +193,12 @@ void pgm_ctx_interrupt(pgm_ctx *ctx);
 
 /** The resolved migrations folder, masked target and their origins. */
 const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin);
+/** Where a value came from, as `env` and doctor say it ("flag", "environment", ".env",
+ * "a parent folder", "default"). */
+const char *pgm_origin_name(pgm_origin o);
+/** Seconds as `--lock-timeout` and PGMIGRATE_LOCK_TIMEOUT take them: "15", "2.5", "30s",
+ * "2m"; 0 and *out set, or -1 for anything else (negative, nan, inf, above 1e9 s). */
+int pgm_parse_seconds(const char *s, double *out);
 /** Seconds to wait for the migration lock (default 15) and where that came from. */
 double pgm_ctx_lock_timeout(const pgm_ctx *ctx, pgm_origin *origin);
 /** 1 when a database is configured (a URL, or PGHOST/PGDATABASE/PGSERVICE/PGPORT). */

@@ -7,17 +7,6 @@
 
 #include <string.h>
 
-static const char *origin_name(pgm_origin o)
-{
-	switch (o) {
-	case PGM_FROM_FLAG: return "flag";
-	case PGM_FROM_ENV: return "environment";
-	case PGM_FROM_DOTENV: return ".env";
-	case PGM_FROM_PARENT: return "a parent folder";
-	default: return "default";
-	}
-}
-
 int cmd_env(cli *c)
 {
 	pgm_origin po, uo, lo;
@@ -38,13 +27,13 @@ int cmd_env(cli *c)
 		json_kv_str(stdout, "event", "env", 0);
 		json_kv_str(stdout, "version", PGM_VERSION_STRING, 1);
 		json_kv_str(stdout, "database", target, 1);
-		json_kv_str(stdout, "database_from", origin_name(uo), 1);
+		json_kv_str(stdout, "database_from", pgm_origin_name(uo), 1);
 		json_kv_str(stdout, "path", path, 1);
-		json_kv_str(stdout, "path_from", origin_name(po), 1);
+		json_kv_str(stdout, "path_from", pgm_origin_name(po), 1);
 		json_kv_str(stdout, "table", pgm_ctx_table(c->ctx), 1);
 		json_kv_str(stdout, "env_file", envf, 1);
 		fprintf(stdout, ",\"lock_timeout\":%g", lock_timeout);
-		json_kv_str(stdout, "lock_timeout_from", origin_name(lo), 1);
+		json_kv_str(stdout, "lock_timeout_from", pgm_origin_name(lo), 1);
 		fputs(",\"pg_places\":[", stdout);
 		for (i = 0; i < pl->count; i++) {
 			const pgm_pg_place *p = &pl->items[i];
@@ -59,11 +48,11 @@ int cmd_env(cli *c)
 		fputs("]}\n", stdout);
 	} else {
 		printf("pgmigrate %s\n", PGM_VERSION_STRING);
-		printf("database:  %s  (from %s)\n", target ? target : "?", origin_name(uo));
-		printf("path:      %s  (from %s)\n", path, origin_name(po));
+		printf("database:  %s  (from %s)\n", target ? target : "?", pgm_origin_name(uo));
+		printf("path:      %s  (from %s)\n", path, pgm_origin_name(po));
 		printf("table:     %s\n", pgm_ctx_table(c->ctx));
 		printf("env file:  %s\n", envf ? envf : "(none)");
-		printf("lock wait: %g s  (from %s)\n", lock_timeout, origin_name(lo));
+		printf("lock wait: %g s  (from %s)\n", lock_timeout, pgm_origin_name(lo));
 		printf("\nPostgreSQL programs, in search order:\n");
 		for (i = 0; i < pl->count; i++) {
 			const pgm_pg_place *p = &pl->items[i];

@@ -108,24 +108,6 @@ static int is_negative_number(const char *s)
 	return s[0] == '-' && s[1] >= '0' && s[1] <= '9';
 }
 
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || !(v >= 0 && v <= 1e9))  /* not nan, inf or a negative */
-		return -1;
-	if (*end == 's' && end[1] == '\0')
-		end++;
-	else if (*end == 'm' && end[1] == '\0') {
-		v *= 60;
-		end++;
-	}
-	if (*end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* every command, and the function that runs it */
 static const struct command {
 	const char *name;
@@ -223,7 +205,7 @@ int pgm_cli_main(int argc, char **argv)
 			else if (OPT("--env-file")) c.opts.env_file = val;
 			else if (OPT("--pg-bin")) c.opts.pg_bin = val;
 			else if (OPT("--ddl-lock-timeout")) {
-				if (parse_seconds(val, &c.opts.ddl_lock_timeout) != 0 || c.opts.ddl_lock_timeout <= 0) {
+				if (pgm_parse_seconds(val, &c.opts.ddl_lock_timeout) != 0 || c.opts.ddl_lock_timeout <= 0) {
 					free(pos);
 					return cli_usage_error(&c, "--ddl-lock-timeout takes seconds, like 2s or 0.5");
 				}
@@ -244,7 +226,7 @@ int pgm_cli_main(int argc, char **argv)
 				}
 				c.disable[c.ndisable++] = val;
 			}
-			else if (parse_seconds(val, &c.opts.lock_timeout) != 0) {
+			else if (pgm_parse_seconds(val, &c.opts.lock_timeout) != 0) {
 				free(pos);
 				return cli_usage_error(&c, "--lock-timeout takes seconds, like 15 or 2.5 or 30s");
 			}

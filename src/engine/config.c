@@ -232,15 +232,8 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->lock_timeout = opts->lock_timeout;
 		ctx->lock_timeout_origin = PGM_FROM_FLAG;
 	} else if ((v = lookup(ctx, "PGMIGRATE_LOCK_TIMEOUT", &o)) != NULL) {
-		char *end;
-		double t = strtod(v, &end);
-		if (strcmp(end, "m") == 0)
-			t *= 60.0;
-		else if (*end && strcmp(end, "s") != 0)
-			end = (char *)v;
-		if (end == v || !(t >= 0 && t <= 1e9))
+		if (pgm_parse_seconds(v, &ctx->lock_timeout) != 0)
 			return pgm_fail(ctx, PGM_ECONFIG, "PGMIGRATE_LOCK_TIMEOUT=%s is not a number of seconds (like 15, 2.5, 30s or 2m)", v);
-		ctx->lock_timeout = t;
 		ctx->lock_timeout_origin = o;
 	}
 
@@ -315,6 +308,33 @@ const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin)
 	if (origin)
 		*origin = ctx->path_origin;
 	return ctx->path;
+}
+
+const char *pgm_origin_name(pgm_origin o)
+{
+	switch (o) {
+	case PGM_FROM_FLAG: return "flag";
+	case PGM_FROM_ENV: return "environment";
+	case PGM_FROM_DOTENV: return ".env";
+	case PGM_FROM_PARENT: return "a parent folder";
+	default: return "default";
+	}
+}
+
+int pgm_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s)
+		return -1;
+	if (strcmp(end, "m") == 0)
+		v *= 60.0;
+	else if (*end && strcmp(end, "s") != 0)
+		return -1;
+	if (!(v >= 0 && v <= 1e9))  /* not nan, inf or a negative */
+		return -1;
+	*out = v;
+	return 0;
 }
 
 double pgm_ctx_lock_timeout(const pgm_ctx *ctx, pgm_origin *origin)

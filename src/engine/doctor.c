@@ -19,17 +19,6 @@ int pgm__conn_keywords(pgm_ctx *ctx, const char **keys, const char **vals, int m
 #define MAX_CHECKS 24
 #define MAX_KEYWORDS 48
 
-static const char *origin_name(pgm_origin o)
-{
-	switch (o) {
-	case PGM_FROM_FLAG: return "flag";
-	case PGM_FROM_ENV: return "environment";
-	case PGM_FROM_DOTENV: return ".env";
-	case PGM_FROM_PARENT: return "a parent folder";
-	default: return "default";
-	}
-}
-
 /* add a check; message, detail and hint are taken over (may be NULL) */
 static pgm_check *add(pgm_doctor_report *r, const char *name, pgm_check_status st, char *message)
 {
@@ -128,12 +117,12 @@ static void check_config(pgm_ctx *ctx, pgm_doctor_report *r, int libpq_ok)
 	pgm_buf b = PGM_BUF_INIT;
 
 	if (ctx->url)
-		pgm_buf_printf(&b, "database %s (from %s)", target ? target : "?", origin_name(uo));
+		pgm_buf_printf(&b, "database %s (from %s)", target ? target : "?", pgm_origin_name(uo));
 	else if (target && strcmp(target, "(libpq defaults)") == 0)
 		pgm_buf_puts(&b, "database: libpq's defaults");
 	else
 		pgm_buf_printf(&b, "database %s (from PG* variables)", target ? target : "?");
-	pgm_buf_printf(&b, "; migrations folder \"%s\" (from %s); table %s; env file %s", path, origin_name(po),
+	pgm_buf_printf(&b, "; migrations folder \"%s\" (from %s); table %s; env file %s", path, pgm_origin_name(po),
 		ctx->table_display ? ctx->table_display : "schema_migrations", ctx->env_file ? ctx->env_file : "(none)");
 	c = add(r, "config", PGM_CHECK_PASS, pgm_buf_take(&b));
 	if (!pgm_ctx_has_database(ctx)) {

@@ -611,8 +611,33 @@ static void test_natcmp(void)
 	CHECK(pgm_services_newest(&none) == NULL);
 }
 
+static void test_seconds(void)
+{
+	static const char *const bad[] = { "", "x", "2x", "-1", "nan", "inf", "1e999", "1e9m", "2 s", "2ms", NULL };
+	double v = -1;
+	int i;
+	CHECK_INT(pgm_parse_seconds("15", &v), 0);
+	CHECK(v == 15.0);
+	CHECK_INT(pgm_parse_seconds("2.5", &v), 0);
+	CHECK(v == 2.5);
+	CHECK_INT(pgm_parse_seconds("30s", &v), 0);
+	CHECK(v == 30.0);
+	CHECK_INT(pgm_parse_seconds("2m", &v), 0);
+	CHECK(v == 120.0);
+	CHECK_INT(pgm_parse_seconds("0", &v), 0);
+	CHECK(v == 0.0);
+	for (i = 0; bad[i]; i++) {
+		v = -7;
+		CHECK_INT(pgm_parse_seconds(bad[i], &v), -1);
+		CHECK(v == -7);
+	}
+	CHECK_STR(pgm_origin_name(PGM_FROM_PARENT), "a parent folder");
+	CHECK_STR(pgm_origin_name(PGM_FROM_DEFAULT), "default");
+}
+
 int main(void)
 {
+	test_seconds();
 	test_natcmp();
 	test_sha256();
 	test_filenames();
