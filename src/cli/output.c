@@ -288,33 +288,25 @@ void cli_event(const pgm_event *ev, void *payload)
 			json_version(f, "from_version", ev->version_after);
 			fputs("}\n", f);
 			break;
+		case PGM_EV_STEP_START:
 		case PGM_EV_STEP_DONE:
 		case PGM_EV_STEP_FAILED:
 		case PGM_EV_STEP_SKIPPED:
 			fputc('{', f);
 			json_kv_str(f, "event", ev->type == PGM_EV_STEP_DONE
 				? (ev->direction == PGM_UP ? "applied" : "reverted")
+				: ev->type == PGM_EV_STEP_START ? "started"
 				: ev->type == PGM_EV_STEP_SKIPPED ? "skipped" : "failed", 0);
 			json_kv_int(f, "version", ev->migration->version, 1);
 			json_kv_str(f, "name", ev->migration->name, 1);
 			json_kv_str(f, "direction", ev->direction == PGM_UP ? "up" : "down", 1);
 			json_kv_str(f, "file", ev->file, 1);
-			fprintf(f, ",\"duration_ms\":%.3f", ev->duration_ms);
+			if (ev->type != PGM_EV_STEP_START)
+				fprintf(f, ",\"duration_ms\":%.3f", ev->duration_ms);
 			json_kv_int(f, "index", ev->index, 1);
 			json_kv_int(f, "total", ev->total, 1);
 			if (ev->type == PGM_EV_STEP_DONE)
 				json_version(f, "version_after", ev->version_after);
-			fputs("}\n", f);
-			break;
-		case PGM_EV_STEP_START:
-			fputc('{', f);
-			json_kv_str(f, "event", "started", 0);
-			json_kv_int(f, "version", ev->migration->version, 1);
-			json_kv_str(f, "name", ev->migration->name, 1);
-			json_kv_str(f, "direction", ev->direction == PGM_UP ? "up" : "down", 1);
-			json_kv_str(f, "file", ev->file, 1);
-			json_kv_int(f, "index", ev->index, 1);
-			json_kv_int(f, "total", ev->total, 1);
 			fputs("}\n", f);
 			break;
 		case PGM_EV_INFO:

@@ -185,6 +185,13 @@ static int load_hist(pgm_ctx *ctx, PGresult *res);
 /* sent with the first message that runs a migration, not at connect: a
  * no-op `up` or `status` runs nothing long, and the DO block costs a
  * fresh backend the loading of PL/pgSQL (a millisecond and a half) */
+/* where the server's default is synchronous_commit = off, what makes the
+ * transaction's COMMIT durable when it returns; "" elsewhere */
+const char *pgm__sync_local(const pgm_ctx *ctx)
+{
+	return ctx->sync_commit_off ? "SET LOCAL synchronous_commit TO local; " : "";
+}
+
 const char *pgm__db_session_sql(pgm_ctx *ctx)
 {
 	if (!ctx->guc_pending)
@@ -717,7 +724,7 @@ int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *ext
 {
 	PGresult *res;
 	char *sql;
-	const char *sync;
+	const char *sync = pgm__sync_local(ctx);
 	int rc;
 
 	/* golang-migrate's SetVersion: a row only for a real version, or a dirty nil;
@@ -725,7 +732,6 @@ int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *ext
 	/* durable when it returns, also where the server's default is
 	 * synchronous_commit = off (its flush also covers the autocommitted
 	 * statements of a no-transaction migration before it) */
-	sync = ctx->sync_commit_off ? "SET LOCAL synchronous_commit TO local; " : "";
 	if (version >= 0 || dirty)
 		sql = pgm_aprintf("%sBEGIN; %sDELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); %s COMMIT",
 			dirty ? pgm__db_session_sql(ctx) : "", sync, ctx->qtable, ctx->qtable, (long long)version,

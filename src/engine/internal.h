@@ -263,9 +263,11 @@ void pgm_error_place(pgm_ctx *ctx, const char *file, int64_t version, const char
 	size_t off, int line_base, const pgm_lex_result *lex, int statement);
 void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...) PGM_PRINTF(3, 4);
 
+/* config.c: user@host for the history, looked up on first use */
+const char *pgm__os_user(pgm_ctx *ctx);
+
 /* libpq loading (client.c) */
 int pgm__load_libpq(pgm_ctx *ctx);
-const char *pgm__os_user(pgm_ctx *ctx);
 char *pgm__service_advice(void);
 
 /* database (db.c) */
@@ -276,6 +278,7 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 /* the session setting (client_connection_check_interval) to put in front of
  * the first message that runs a migration; "" once sent */
 const char *pgm__db_session_sql(pgm_ctx *ctx);
+const char *pgm__sync_local(const pgm_ctx *ctx);
 int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *extra_sql);
 /* a literal for SQL text, escaped by libpq; caller frees with free() */
 char *pgm_db_literal(pgm_ctx *ctx, const char *s);

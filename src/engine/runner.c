@@ -441,7 +441,7 @@ static void log_failure(pgm_ctx *ctx, const step *s)
 	const char *msg = ctx->err.message;
 	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK || !ctx->qhistory)
 		return;
-	pgm_buf_puts(&b, ctx->sync_commit_off ? "BEGIN; SET LOCAL synchronous_commit TO local;\n" : "BEGIN;\n");
+	pgm_buf_printf(&b, "BEGIN; %s\n", pgm__sync_local(ctx));
 	append_history(ctx, &b, s, "failed", 0, ctx->err.statement, msg ? msg : "failed");
 	pgm_buf_puts(&b, "COMMIT");
 	if (!b.failed)
@@ -541,11 +541,13 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			t_prev = t;
 			markers++;
 			since = 0;
-			/* marker m comes before the body of step m - 1 (from 0) */
-			if (markers > 1 && (size_t)markers <= k)
+			/* marker m comes before step m - 1 (from 0), and so does the progress
+			 * notice, for every marker but the first and the last */
+			skip = 0;
+			if (markers > 1 && (size_t)markers <= k) {
 				emit_step(ctx, PGM_EV_STEP_START, &steps[markers - 1], 0, base + markers, total);
-			/* the progress notice after every marker but the first and the last */
-			skip = flush && markers > 1 && (size_t)markers <= k;
+				skip = flush;
+			}
 		} else if (skip && st == PGRES_COMMAND_OK) {
 			skip = 0;
 		} else if (st == PGRES_FATAL_ERROR) {
@@ -830,8 +832,8 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	if (ctx->ddl_lock_timeout > 0)
 		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", (int)(ctx->ddl_lock_timeout * 1000.0));
 	/* its COMMIT must be durable when it returns, also where the server's default is off */
-	if (ctx->sync_commit_off && !ctx->dry_run)
-		pgm_buf_puts(&b, " SET LOCAL synchronous_commit TO local;");
+	if (!ctx->dry_run)
+		pgm_buf_printf(&b, " %s", pgm__sync_local(ctx));
 	pgm_buf_puts(&b, " SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)");
 	res = pq->exec(ctx->conn, b.ptr);
 	pgm_buf_reset(&b);
