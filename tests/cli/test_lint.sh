@@ -3,33 +3,9 @@
 # (the finding, its severity and file:line:col) and one that does not (no
 # finding at all); the human, JSON and gcc formats; --disable, --strict,
 # the ignore comments; the example migrations have no finding.
-#
-# Environment from CTest: PGM_BIN (the executable), PGM_SRC (the source tree).
-set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-: "${PGM_BIN:?PGM_BIN must point at the pgmigrate executable}"
-: "${PGM_SRC:?PGM_SRC must point at the source tree}"
-unset DATABASE_URL PGMIGRATE_PATH PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE NO_COLOR
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/pgm-lint.XXXXXX")
-trap 'rc=$?; rm -rf "$T"; exit $rc' EXIT
-cd "$T"   # no .env of the caller's folder is read
-CHECKS=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    printf -- '--- output (exit %s):\n%s\n---\n' "${RC:-?}" "${OUT:-}" >&2
-    exit 1
-}
 ok() { CHECKS=$((CHECKS + 1)); }
-
-# run ARGS...: pgmigrate's stdout+stderr in $OUT, its exit code in $RC
-run() {
-    set +e
-    OUT=$("$PGM_BIN" "$@" 2>&1)
-    RC=$?
-    set -e
-}
 
 # set_new NAME: a folder with one clean migration (table users); its path in $D
 set_new() {
@@ -411,5 +387,3 @@ rc_is 2
 # a folder that cannot be read
 run lint --path "$T/nope"
 rc_is 1
-
-echo "test_lint: $CHECKS checks passed"

@@ -4,33 +4,11 @@
 # empty and unreadable files, SQL that does not split, transaction control),
 # all of them in one run, in human and JSON form, with exit 6; a clean
 # folder passes with exit 0.
-#
-# Environment from CTest: PGM_BIN (the executable), PGM_SRC (the source tree).
-set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-: "${PGM_BIN:?PGM_BIN must point at the pgmigrate executable}"
-: "${PGM_SRC:?PGM_SRC must point at the source tree}"
-unset DATABASE_URL PGMIGRATE_PATH PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE NO_COLOR
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/pgm-validate.XXXXXX")
-trap 'rc=$?; rm -rf "$T"; [ $rc -eq 0 ] && echo "ok: test_validate ($CHECKS checks)"; exit $rc' EXIT
-cd "$T"
-CHECKS=0
-
-fail() {
-    echo "FAIL (line ${BASH_LINENO[0]}): $*" >&2
-    printf -- '--- output (exit %s):\n%s\n---\n' "${RC:-?}" "${OUT:-}" >&2
-    exit 1
-}
-run() {
-    set +e
-    OUT=$("$PGM_BIN" "$@" 2>&1)
-    RC=$?
-    set -e
-}
 expect_rc() { CHECKS=$((CHECKS + 1)); [ "$RC" = "$1" ] || fail "expected exit $1, got $RC"; }
 has() { CHECKS=$((CHECKS + 1)); grep -qF -- "$1" <<<"$OUT" || fail "output lacks [$1]"; }
-# jq_py EXPR: a python expression over P (the problems of the JSON validate event)
+# jpy EXPR: a python expression over P (the problems of the JSON validate event)
 jpy() {
     python3 -c '
 import json, sys

@@ -32,18 +32,23 @@ for i in $(seq 1 40); do
     printf -- '-- durability %s\nINSERT INTO dlog VALUES (%s);\n' "$i" "$i" >"migrations/${v}_d_$i.up.sql"
 done
 
-for round in 1 2; do
-    if [ "$round" = 1 ]; then pgm up 21; else pgm up; fi
+# crash_round ROUND REPORTED WANT [UP ARGS...]: pgmigrate up, and the moment it
+# returns kill the server without a checkpoint (immediate) and start it again with
+# the same options (restart reads postmaster.opts); up said REPORTED migrations
+# applied, and version WANT with its rows must have survived
+crash_round() {
+    local round=$1 reported_want=$2 want=$3 reported
+    shift 3
+    pgm up "$@"
     expect_rc 0
     reported=$(printf '%s\n' "$OUT" | grep -c '^applied')
-    # the moment up returns: kill the server without a checkpoint (immediate), and
-    # start it again with the same options (restart reads postmaster.opts)
     ctl -D "$PGDIR/data" -m immediate -w -t 60 -l "$PGDIR/server.log" restart >/dev/null
-    want=$([ "$round" = 1 ] && echo 20 || echo 40)
-    expect_eq "$reported" "$([ "$round" = 1 ] && echo 21 || echo 20)" "migrations reported in round $round"
+    expect_eq "$reported" "$reported_want" "migrations reported in round $round"
     expect_eq "$(dq "SELECT version || '|' || dirty FROM schema_migrations")" "$want|false" "tracking row after the crash, round $round"
     expect_eq "$(dq "SELECT count(*) || '|' || max(v) FROM dlog")" "$want|$want" "rows of every reported migration, round $round"
-done
+}
+crash_round 1 21 20 21
+crash_round 2 20 40
 
 # The same where the server's default is synchronous_commit = off: the commits
 # that end a run must still be synchronous. Round 3 ends with a no-transaction
@@ -58,14 +63,7 @@ printf -- '-- pgmigrate:no-transaction\n-- durability 42\nINSERT INTO dlog VALUE
     head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'x'
     printf ' */\nINSERT INTO dlog VALUES (43);\n'
 } >migrations/000043_d_43.up.sql
-for round in 3 4; do
-    if [ "$round" = 3 ]; then pgm up 2; else pgm up; fi
-    expect_rc 0
-    reported=$(printf '%s\n' "$OUT" | grep -c '^applied')
-    ctl -D "$PGDIR/data" -m immediate -w -t 60 -l "$PGDIR/server.log" restart >/dev/null
-    want=$([ "$round" = 3 ] && echo 42 || echo 43)
-    expect_eq "$(dq "SHOW synchronous_commit")" "off" "server default in round $round"
-    expect_eq "$reported" "$([ "$round" = 3 ] && echo 2 || echo 1)" "migrations reported in round $round"
-    expect_eq "$(dq "SELECT version || '|' || dirty FROM schema_migrations")" "$want|false" "tracking row after the crash, round $round"
-    expect_eq "$(dq "SELECT count(*) || '|' || max(v) FROM dlog")" "$want|$want" "rows of every reported migration, round $round"
-done
+crash_round 3 2 42 2
+expect_eq "$(dq "SHOW synchronous_commit")" "off" "server default in round 3"
+crash_round 4 1 43
+expect_eq "$(dq "SHOW synchronous_commit")" "off" "server default in round 4"
