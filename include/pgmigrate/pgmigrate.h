@@ -201,6 +201,10 @@ const char *pgm_origin_name(pgm_origin o);
 int pgm_parse_seconds(const char *s, double *out);
 /** Seconds to wait for the migration lock (default 15) and where that came from. */
 double pgm_ctx_lock_timeout(const pgm_ctx *ctx, pgm_origin *origin);
+/** The checksum cache file of the migrations folder (in PGMIGRATE_CACHE_DIR, else the
+ * user's cache folder), NULL when it is off (PGMIGRATE_CACHE_DIR=off) or there is no
+ * place for it; where the setting came from. Caller frees with pgm_free. */
+char *pgm_ctx_checksum_cache(const pgm_ctx *ctx, pgm_origin *origin);
 /** 1 when a database is configured (a URL, or PGHOST/PGDATABASE/PGSERVICE/PGPORT). */
 int pgm_ctx_has_database(const pgm_ctx *ctx);
 /** The connection target with any password masked; caller frees. */

@@ -14,12 +14,15 @@ int cmd_env(cli *c)
 	const char *path = pgm_ctx_path(c->ctx, &po);
 	char *target = pgm_ctx_target_masked(c->ctx, &uo);
 	const char *envf = pgm_ctx_env_file(c->ctx);
+	pgm_origin co;
+	char *cache = pgm_ctx_checksum_cache(c->ctx, &co);
 	pgm_pg_places *pl = NULL;
 	size_t i;
 	int rc;
 
 	if ((rc = pgm_pg_discover(&pl, c->ctx)) != 0) {
 		pgm_free(target);
+		pgm_free(cache);
 		return cli_fail(c, rc);
 	}
 	if (c->json) {
@@ -34,6 +37,8 @@ int cmd_env(cli *c)
 		json_kv_str(stdout, "env_file", envf, 1);
 		fprintf(stdout, ",\"lock_timeout\":%g", lock_timeout);
 		json_kv_str(stdout, "lock_timeout_from", pgm_origin_name(lo), 1);
+		json_kv_str(stdout, "checksum_cache", cache, 1);
+		json_kv_str(stdout, "checksum_cache_from", pgm_origin_name(co), 1);
 		fputs(",\"pg_places\":[", stdout);
 		for (i = 0; i < pl->count; i++) {
 			const pgm_pg_place *p = &pl->items[i];
@@ -53,6 +58,7 @@ int cmd_env(cli *c)
 		printf("table:     %s\n", pgm_ctx_table(c->ctx));
 		printf("env file:  %s\n", envf ? envf : "(none)");
 		printf("lock wait: %g s  (from %s)\n", lock_timeout, pgm_origin_name(lo));
+		printf("checksums: %s  (from %s)\n", cache ? cache : "not cached", pgm_origin_name(co));
 		printf("\nPostgreSQL programs, in search order:\n");
 		for (i = 0; i < pl->count; i++) {
 			const pgm_pg_place *p = &pl->items[i];
@@ -68,5 +74,6 @@ int cmd_env(cli *c)
 	}
 	pgm_pg_places_free(pl);
 	pgm_free(target);
+	pgm_free(cache);
 	return EXIT_OK;
 }

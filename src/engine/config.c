@@ -139,14 +139,16 @@ static char *find_project_above(void)
  * relative to that folder, as they are when pgmigrate runs there */
 static int rebase_dotenv_paths(pgm_ctx *ctx)
 {
-	static const char *const keys[] = { "PGMIGRATE_PATH", "PGMIGRATE_PG_BIN", "PGPASSFILE",
+	static const char *const keys[] = { "PGMIGRATE_PATH", "PGMIGRATE_PG_BIN", "PGMIGRATE_CACHE_DIR", "PGPASSFILE",
 		"PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", NULL };
 	size_t i, k;
 	for (i = 0; i < ctx->dotenv.count; i++) {
 		pgm_dotenv_entry *e = &ctx->dotenv.entries[i];
 		for (k = 0; keys[k] && strcmp(keys[k], e->key) != 0; k++)
 			;
-		if (keys[k] && e->value[0] && !pgm_os_path_is_absolute(e->value)) {
+		/* words, not paths: PGMIGRATE_CACHE_DIR=off, PGSSLROOTCERT=system */
+		if (keys[k] && e->value[0] && !pgm_os_path_is_absolute(e->value) &&
+		    strcmp(e->value, "off") != 0 && strcmp(e->value, "system") != 0) {
 			char *j = pgm_os_path_join(ctx->project_above, e->value);
 			if (!j)
 				return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
@@ -237,6 +239,9 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->lock_timeout_origin = o;
 	}
 
+	/* the checksum cache's folder (source.c), or "off" */
+	ctx->sumcache_dir_origin = PGM_FROM_DEFAULT;
+	ctx->sumcache_dir = pgm_strdup(lookup(ctx, "PGMIGRATE_CACHE_DIR", &ctx->sumcache_dir_origin));
 	ctx->application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
 	ctx->pg_bin = pgm_strdup(opts->pg_bin);
 	ctx->dry_run = opts->dry_run;
@@ -279,6 +284,7 @@ void pgm_ctx_free(pgm_ctx *ctx)
 	free(ctx->env_file);
 	free(ctx->pg_bin);
 	free(ctx->table_display);
+	free(ctx->sumcache_dir);
 	free(ctx);
 }
 

@@ -214,6 +214,8 @@ static int exec_multi_keep(pgm_ctx *ctx, const char *sql, PGresult **out, int no
 	*nres = 0;
 	if (!pq->sendQuery(ctx->conn, sql))
 		return pgm_fail_result(ctx, NULL, "could not send a query");
+	/* while the server works: the files' stamps (source.c) */
+	pgm__prehash_idle(ctx);
 	while ((res = pq->getResult(ctx->conn)) != NULL) {
 		ExecStatusType st = pq->resultStatus(res);
 		if (st == PGRES_FATAL_ERROR) {
@@ -242,10 +244,12 @@ static void clear_results(pgm_ctx *ctx, PGresult **res, int n)
 
 static char *hist_query_on(const char *qhistory)
 {
-	return pgm_aprintf("SELECT DISTINCT ON (version) version, name, direction, outcome, coalesce(checksum, ''), "
-		"checksum_adopted, coalesce(failed_statement, 0), error, "
-		"pg_catalog.to_char(started_at, 'YYYY-MM-DD HH24:MI:SSOF') "
-		"FROM %s ORDER BY version, id DESC", qhistory);
+	/* every row as it lies, the latest of each version picked here, and the
+	 * time as seconds, written here: DISTINCT ON's sort and to_char cost
+	 * the server more than the rows' transfer (1.5 ms of a no-op `up` over
+	 * 1,000 migrations) */
+	return pgm_aprintf("SELECT id, version, name, direction, outcome, checksum, checksum_adopted, failed_statement, "
+		"error, pg_catalog.date_part('epoch', started_at) FROM %s", qhistory);
 }
 
 /*
@@ -445,10 +449,29 @@ const char *pgm__hist_query(pgm_ctx *ctx)
 	return ctx->hist_query ? ctx->hist_query : "SELECT 1 WHERE false";
 }
 
-static int cmp_hist(const void *a, const void *b)
+/* a history row's place in the result, sorted by version with the latest
+ * row (highest id) first */
+typedef struct hist_row {
+	int64_t version, id;
+	int row;
+} hist_row;
+
+static int cmp_hist_rows(const void *a, const void *b)
 {
-	const pgm_hist *x = a, *y = b;
-	return x->version < y->version ? -1 : x->version > y->version;
+	const hist_row *x = a, *y = b;
+	if (x->version != y->version)
+		return x->version < y->version ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
+const char *pgm__hist_at(const pgm_hist *h)
+{
+	pgm_hist *w = (pgm_hist *)h; /* the text is a cache of at_epoch */
+	if (!h->has_at)
+		return "";
+	if (!h->at[0])
+		pgm_os_local_time(h->at_epoch, w->at);
+	return h->at;
 }
 
 const pgm_hist *pgm_db_hist(const pgm_ctx *ctx, int64_t version)
@@ -470,7 +493,6 @@ void pgm__hist_free(pgm_ctx *ctx)
 	for (i = 0; i < ctx->nhist; i++) {
 		free(ctx->hist[i].name);
 		free(ctx->hist[i].error);
-		free(ctx->hist[i].at);
 	}
 	free(ctx->hist);
 	ctx->hist = NULL;
@@ -481,26 +503,45 @@ static int load_hist(pgm_ctx *ctx, PGresult *res)
 {
 	const pgm_pq_api *pq = ctx->pq;
 	int i, n = pq->ntuples(res);
+	size_t k = 0;
+	hist_row *rows;
 	pgm__hist_free(ctx);
 	if (n == 0)
 		return 0;
-	if (!(ctx->hist = calloc((size_t)n, sizeof *ctx->hist)))
+	rows = malloc((size_t)n * sizeof *rows);
+	if (!rows || !(ctx->hist = calloc((size_t)n, sizeof *ctx->hist))) {
+		free(rows);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		pgm_hist *h = &ctx->hist[i];
-		h->version = strtoll(pq->getvalue(res, i, 0), NULL, 10);
-		h->name = pgm_strdup(pq->getvalue(res, i, 1));
-		snprintf(h->direction, sizeof h->direction, "%s", pq->getvalue(res, i, 2));
-		snprintf(h->outcome, sizeof h->outcome, "%s", pq->getvalue(res, i, 3));
-		snprintf(h->checksum, sizeof h->checksum, "%s", pq->getvalue(res, i, 4));
-		h->checksum_adopted = strcmp(pq->getvalue(res, i, 5), "t") == 0;
-		h->failed_statement = atoi(pq->getvalue(res, i, 6));
-		if (!pq->getisnull(res, i, 7))
-			h->error = pgm_strdup(pq->getvalue(res, i, 7));
-		h->at = pgm_strdup(pq->getvalue(res, i, 8));
 	}
-	ctx->nhist = (size_t)n;
-	qsort(ctx->hist, ctx->nhist, sizeof *ctx->hist, cmp_hist);
+	for (i = 0; i < n; i++) {
+		rows[i].id = strtoll(pq->getvalue(res, i, 0), NULL, 10);
+		rows[i].version = strtoll(pq->getvalue(res, i, 1), NULL, 10);
+		rows[i].row = i;
+	}
+	qsort(rows, (size_t)n, sizeof *rows, cmp_hist_rows);
+	for (i = 0; i < n; i++) {
+		pgm_hist *h = &ctx->hist[k];
+		int r = rows[i].row;
+		if (i > 0 && rows[i - 1].version == rows[i].version)
+			continue; /* an older row of the same version */
+		k++;
+		h->id = rows[i].id;
+		h->version = rows[i].version;
+		h->name = pgm_strdup(pq->getvalue(res, r, 2));
+		snprintf(h->direction, sizeof h->direction, "%s", pq->getvalue(res, r, 3));
+		snprintf(h->outcome, sizeof h->outcome, "%s", pq->getvalue(res, r, 4));
+		snprintf(h->checksum, sizeof h->checksum, "%s", pq->getvalue(res, r, 5));
+		h->checksum_adopted = strcmp(pq->getvalue(res, r, 6), "t") == 0;
+		h->failed_statement = atoi(pq->getvalue(res, r, 7));
+		if (!pq->getisnull(res, r, 8))
+			h->error = pgm_strdup(pq->getvalue(res, r, 8));
+		if (!pq->getisnull(res, r, 9)) {
+			h->at_epoch = strtod(pq->getvalue(res, r, 9), NULL);
+			h->has_at = 1;
+		}
+	}
+	free(rows);
+	ctx->nhist = k;
 	return 0;
 }
 

@@ -449,10 +449,10 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 		if (h && strcmp(h->outcome, "failed") == 0) {
 			if (h->failed_statement > 0)
 				set(&c->detail, pgm_aprintf("the %s run of %lld stopped at statement %d (%s): %s", h->direction, (long long)cur,
-					h->failed_statement, h->at ? h->at : "", h->error ? h->error : "?"));
+					h->failed_statement, pgm__hist_at(h), h->error ? h->error : "?"));
 			else
 				set(&c->detail, pgm_aprintf("the %s run of %lld failed (%s): %s", h->direction, (long long)cur,
-					h->at ? h->at : "", h->error ? h->error : "?"));
+					pgm__hist_at(h), h->error ? h->error : "?"));
 		} else {
 			set(&c->detail, pgm_strdup("a migration failed part-way or was interrupted outside a transaction, "
 				"so the schema may be half changed"));
@@ -514,14 +514,14 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 		const pgm_hist *last = NULL;
 		for (i = 0; i < ctx->nhist; i++) {
 			const pgm_hist *h = &ctx->hist[i];
-			if (strcmp(h->outcome, "failed") == 0 && h->version > cur && (!last || strcmp(h->at ? h->at : "", last->at ? last->at : "") > 0))
+			if (strcmp(h->outcome, "failed") == 0 && h->version > cur && (!last || h->id > last->id))
 				last = h;
 		}
 		if (last) {
 			const char *file = file_of(ctx, last->version);
 			char *fname = file ? pgm_strdup(file) : pgm_aprintf("version %lld", (long long)last->version);
 			c = add(r, "last_run", PGM_CHECK_WARN, pgm_aprintf("the last %s run of %s failed (%s) and was rolled back",
-				last->direction, fname ? fname : "?", last->at ? last->at : ""));
+				last->direction, fname ? fname : "?", pgm__hist_at(last)));
 			if (last->failed_statement > 0)
 				set(&c->detail, pgm_aprintf("statement %d: %s", last->failed_statement, last->error ? last->error : "?"));
 			else

@@ -8,6 +8,7 @@
 
 #include "pgmigrate/pgmigrate.h"
 #include "pq.h"
+#include "os/os.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,6 +99,9 @@ int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char 
 struct pgm_mig;
 void pgm__prehash_start(pgm_ctx *ctx);
 void pgm__prehash_limit(pgm_ctx *ctx, int64_t version);
+/* the main thread waits for the server: the stamps are checked now when the
+ * checksum cache made a thread not worth it (pgm__prehash_start) */
+void pgm__prehash_idle(pgm_ctx *ctx);
 int pgm__mig_checksum(pgm_ctx *ctx, struct pgm_mig *m, char out[65]);
 
 /* ---- lexer ---- */
@@ -166,6 +170,11 @@ typedef struct pgm_mig {
 	char *down_display;
 	char pre_sum[65];   /* the up file's checksum from the pre-hash thread */
 	unsigned char pre_ok;
+	/* the checksum cache (source.c): the up file had c_stamp when its
+	 * checksum was c_sum; c_keep: written back to the cache file */
+	unsigned char c_have, c_keep;
+	pgm_os_stamp c_stamp;
+	char c_sum[65];
 } pgm_mig;
 
 struct pgm_ctx {
@@ -195,6 +204,14 @@ struct pgm_ctx {
 	int loaded;
 	struct pgm_os_thread *prehash;  /* hashing the up files while we connect */
 	volatile int64_t prehash_limit; /* it stops after this version */
+	int prehash_inline;             /* no thread: pgm__prehash_idle does the work */
+	char *sumcache_dir;     /* PGMIGRATE_CACHE_DIR: NULL for the default, "off" for none */
+	pgm_origin sumcache_dir_origin;
+	int sumcache_skip;      /* this read takes nothing from the cache (validate) */
+	char *sumcache_file;    /* the cache file (NULL: none) */
+	char *sumcache_folder;  /* the absolute path of the folder it is about */
+	size_t sumcache_read;   /* entries it had */
+	int sumcache_changed;   /* the thread made or dropped entries */
 
 	/* connection */
 	const pgm_pq_api *pq;
@@ -236,6 +253,7 @@ struct pgm_ctx {
 /* the latest history row of one version */
 typedef struct pgm_hist {
 	int64_t version;
+	int64_t id;            /* the row's id: the latest row of a version has the highest */
 	char *name;
 	char direction[8];     /* up, down, force, adopt */
 	char outcome[10];      /* applied, reverted, failed, forced, adopted */
@@ -243,8 +261,13 @@ typedef struct pgm_hist {
 	int checksum_adopted;  /* taken from the file when adopted, not when applied */
 	int failed_statement;
 	char *error;
-	char *at;              /* when, as text */
+	double at_epoch;       /* when, in seconds since 1970 */
+	int has_at;
+	char at[40];           /* as text, written by pgm__hist_at when first asked */
 } pgm_hist;
+/* when the row was written, as local time text ("" when unknown): made
+ * on first use, as a no-op `up` over 1,000 migrations shows none of them */
+const char *pgm__hist_at(const pgm_hist *h);
 
 /* error helpers (error.c) */
 void pgm_error_clear(pgm_ctx *ctx);

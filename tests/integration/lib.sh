@@ -58,6 +58,9 @@ cleanup() {
 trap cleanup EXIT
 
 new_db "$DB"
+# pgmigrate's checksum cache: the test's own ($XDG_CACHE_HOME/pgmigrate), not the user's
+export XDG_CACHE_HOME="$WORK/.cache"
+unset PGMIGRATE_CACHE_DIR
 export DATABASE_URL="postgres://postgres:${PG_PASSWORD}@127.0.0.1:${PG_PORT}/${DB}?sslmode=disable"
 cd "$WORK"
 mkdir -p migrations

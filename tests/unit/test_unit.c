@@ -3,11 +3,15 @@
  * .env parser, password masking, golang-migrate's lock key, byte offset
  * to line:column mapping and the SQL lexer. No database needed.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* setenv, tzset */
+#endif
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int failures, checks;
 
@@ -635,6 +639,36 @@ static void test_seconds(void)
 	CHECK_STR(pgm_origin_name(PGM_FROM_DEFAULT), "default");
 }
 
+static void set_tz(const char *tz)
+{
+#ifdef _WIN32
+	char buf[64];
+	snprintf(buf, sizeof buf, "TZ=%s", tz);
+	_putenv(buf);
+	_tzset();
+#else
+	setenv("TZ", tz, 1);
+	tzset();
+#endif
+}
+
+/* the history's times, written on this side as to_char(..., 'YYYY-MM-DD HH24:MI:SSOF') did */
+static void test_local_time(void)
+{
+	char out[40];
+	set_tz("UTC0");
+	pgm_os_local_time(0.0, out);
+	CHECK_STR(out, "1970-01-01 00:00:00+00");
+	pgm_os_local_time(1795928323.999, out); /* a fraction is cut, not rounded */
+	CHECK_STR(out, "2026-11-29 04:58:43+00");
+	set_tz("IST-5:30");
+	pgm_os_local_time(0.0, out);
+	CHECK_STR(out, "1970-01-01 05:30:00+05:30");
+	set_tz("EST5");
+	pgm_os_local_time(0.0, out);
+	CHECK_STR(out, "1969-12-31 19:00:00-05");
+}
+
 int main(void)
 {
 	test_seconds();
@@ -649,6 +683,7 @@ int main(void)
 	test_lexer();
 	test_buf();
 	test_lint();
+	test_local_time();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

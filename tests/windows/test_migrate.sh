@@ -201,3 +201,34 @@ pgm --path many --table many_migrations up
 expect_rc 7
 expect_contains "$ERR" "1 applied migration changed since it was applied"
 expect_contains "$ERR" "many\\000017_w17.up.sql"
+
+# ---------------------------------------------------------------- the checksum cache in %LOCALAPPDATA%\pgmigrate\cache
+# (GetFileInformationByHandleEx's change time and file index stand for POSIX's ctime and inode)
+printf -- '-- table w17\r\nCREATE TABLE w17 (id int);\r\n' >many/000017_w17.up.sql
+sleep 3.2 # files changed in the last 3 s are not cached
+pgm --path many --table many_migrations status --json
+expect_rc 0
+expect_eq "$(jget status migrations.16.state)" applied "w17 restored"
+[[ "$(jget status migrations.0.applied_at)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}(:[0-9]{2})?$ ]] ||
+    fail "applied_at is not 'YYYY-MM-DD HH:MM:SS+HH': $(jget status migrations.0.applied_at)"
+local_app=$(wine cmd /c echo '%LOCALAPPDATA%' 2>/dev/null | tr -d '\r')
+WCACHE=$(winepath -u "$local_app\\pgmigrate\\cache" 2>/dev/null)
+WSUMS=$(grep -lxF "pgmigrate checksums 1 $(winpath many)" "$WCACHE"/*.sums 2>/dev/null | head -n 1 || true)
+[ -n "$WSUMS" ] || fail "no cache file for $(winpath many) in $WCACHE"
+expect_eq "$(tail -n 1 "$WSUMS")" "end 20"
+sum3=$(grep '^3 ' "$WSUMS" | awk '{ print $6 }')
+bad=$(printf 'f%.0s' $(seq 1 64))
+sed -i "s/ $sum3 w3\$/ $bad w3/" "$WSUMS"
+pgm --path many --table many_migrations status --json
+expect_eq "$(jget status migrations.2.state)" modified "the cache is read: a planted checksum shows"
+PGMIGRATE_CACHE_DIR=off pgm --path many --table many_migrations status --json
+expect_eq "$(jget status migrations.2.state)" applied "PGMIGRATE_CACHE_DIR=off reads the file"
+sed -i "s/ $bad w3\$/ $sum3 w3/" "$WSUMS"
+# an edit keeping the size and the modification time: the change time moved
+f=many/000005_w5.up.sql
+cp -p "$f" "$WORK/orig5.sql"
+printf -- '-- table w5\r\nCREATE TABLE w5 (ix int);\r\n' >"$f"
+touch -r "$WORK/orig5.sql" "$f"
+expect_eq "$(stat -c %s.%Y "$f")" "$(stat -c %s.%Y "$WORK/orig5.sql")" "size and mtime kept"
+pgm --path many --table many_migrations status --json
+expect_eq "$(jget status migrations.4.state)" modified "an edit keeping size and mtime"

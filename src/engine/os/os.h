@@ -31,6 +31,36 @@ void pgm_os_fclose(void *fh);
 /* size of an open file, -1 when unknown */
 int64_t pgm_os_fsize(void *fh);
 
+/* what tells a file's content changed without reading it, as git's index
+ * keeps it: the size, the modification and change times (ns since 1970; no
+ * tool sets the change time back: any write or touch moves it) and the
+ * file's identity on its volume (inode; Windows: the file index) */
+typedef struct pgm_os_stamp {
+	int64_t size, mtime_ns, ctime_ns;
+	uint64_t id;
+} pgm_os_stamp;
+/* of an open file (pgm_os_fopen_read) or a path; 0, or -1 when unknown */
+int pgm_os_fstamp(void *fh, pgm_os_stamp *out);
+int pgm_os_stamp_path(const char *path, pgm_os_stamp *out);
+/* the stamps of many files of one folder: opened once, so each file is
+ * found by its name alone (POSIX fstatat), not its whole path */
+void *pgm_os_dir_open(const char *path);
+int pgm_os_stamp_in(void *dir, const char *name, pgm_os_stamp *out);
+void pgm_os_dir_close(void *dir);
+/* the wall clock in ns since 1970, the file times' clock */
+int64_t pgm_os_now_ns(void);
+/* the absolute form of path (symbolic links resolved on POSIX); caller frees; NULL if none */
+char *pgm_os_abspath(const char *path);
+/* the per-user cache folder for pgmigrate ($XDG_CACHE_HOME/pgmigrate or
+ * ~/.cache/pgmigrate; %LOCALAPPDATA%\pgmigrate\cache), not created; caller
+ * frees; NULL when there is no home */
+char *pgm_os_cache_dir(void);
+/* create a folder and its missing parents, readable by the user only; 0 or -1 */
+int pgm_os_mkdirs_private(const char *path);
+/* replace path with data at once (a temporary file renamed over it), so a
+ * reader sees the old or the new content; 0 or -1 */
+int pgm_os_write_replace(const char *path, const char *data, size_t len);
+
 /* create a new file (fails if it exists: returns 1), write data; -1 on error */
 int pgm_os_write_new(const char *path, const char *data, size_t len, char *errbuf, size_t errsize);
 
@@ -47,6 +77,9 @@ int pgm_os_owned_by_me(const char *path);
 
 double pgm_os_now_ms(void);      /* monotonic milliseconds */
 void pgm_os_sleep_ms(int ms);
+/* seconds since 1970 as local time "YYYY-MM-DD HH:MM:SS+HH" (+HH:MM for
+ * zones off the hour), like PostgreSQL's to_char(..., 'YYYY-MM-DD HH24:MI:SSOF') */
+void pgm_os_local_time(double epoch, char out[40]);
 /* current UTC time as YYYYMMDDHHMMSS digits (15 bytes with NUL) */
 void pgm_os_utc_stamp(char out[15]);
 

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #ifndef LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR
 #define LOAD_LIBRARY_SEARCH_DLL_LOAD_DIR 0x00000100
@@ -215,6 +216,157 @@ int64_t pgm_os_fsize(void *fh)
 	return (int64_t)_filelengthi64(_fileno((FILE *)fh));
 }
 
+/* FILETIME-style 100 ns ticks since 1601 -> ns since 1970 */
+static int64_t ticks_to_ns(LONGLONG t)
+{
+	return ((int64_t)t - 116444736000000000LL) * 100;
+}
+
+static int stamp_of_handle(HANDLE h, pgm_os_stamp *out)
+{
+	FILE_BASIC_INFO bi;
+	BY_HANDLE_FILE_INFORMATION fi;
+	if (h == INVALID_HANDLE_VALUE || !GetFileInformationByHandle(h, &fi) ||
+	    (fi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ||
+	    !GetFileInformationByHandleEx(h, FileBasicInfo, &bi, sizeof bi))
+		return -1;
+	out->size = (int64_t)(((uint64_t)fi.nFileSizeHigh << 32) | fi.nFileSizeLow);
+	out->mtime_ns = ticks_to_ns(bi.LastWriteTime.QuadPart);
+	/* ChangeTime: what SetFileTime's callers (touch, Set-ItemProperty) leave alone */
+	out->ctime_ns = ticks_to_ns(bi.ChangeTime.QuadPart);
+	out->id = (((uint64_t)fi.nFileIndexHigh << 32) | fi.nFileIndexLow) ^ ((uint64_t)fi.dwVolumeSerialNumber << 40);
+	return 0;
+}
+
+int pgm_os_fstamp(void *fh, pgm_os_stamp *out)
+{
+	return stamp_of_handle((HANDLE)_get_osfhandle(_fileno((FILE *)fh)), out);
+}
+
+int pgm_os_stamp_path(const char *path, pgm_os_stamp *out)
+{
+	wchar_t *w = to_wide(path);
+	HANDLE h;
+	int rc;
+	if (!w)
+		return -1;
+	/* attributes only: no data access, so no virus scan of the content */
+	h = CreateFileW(w, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+		OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	free(w);
+	rc = stamp_of_handle(h, out);
+	if (h != INVALID_HANDLE_VALUE)
+		CloseHandle(h);
+	return rc;
+}
+
+/* Windows finds a file by its path in one call anyway: the folder is its path */
+void *pgm_os_dir_open(const char *path)
+{
+	return pgm_strdup(path);
+}
+
+int pgm_os_stamp_in(void *dir, const char *name, pgm_os_stamp *out)
+{
+	char *p = dir ? pgm_os_path_join(dir, name) : NULL;
+	int rc = p ? pgm_os_stamp_path(p, out) : -1;
+	free(p);
+	return rc;
+}
+
+void pgm_os_dir_close(void *dir)
+{
+	free(dir);
+}
+
+int64_t pgm_os_now_ns(void)
+{
+	FILETIME ft;
+	ULARGE_INTEGER u;
+	GetSystemTimeAsFileTime(&ft);
+	u.LowPart = ft.dwLowDateTime;
+	u.HighPart = ft.dwHighDateTime;
+	return ticks_to_ns((LONGLONG)u.QuadPart);
+}
+
+char *pgm_os_abspath(const char *path)
+{
+	wchar_t *w = to_wide(path), *full;
+	DWORD n;
+	char *r = NULL;
+	if (!w)
+		return NULL;
+	n = GetFullPathNameW(w, 0, NULL, NULL);
+	if (n > 0 && (full = malloc((size_t)n * sizeof *full)) != NULL) {
+		if (GetFullPathNameW(w, n, full, NULL) > 0)
+			r = to_utf8(full);
+		free(full);
+	}
+	free(w);
+	return r;
+}
+
+char *pgm_os_cache_dir(void)
+{
+	const wchar_t *l = _wgetenv(L"LOCALAPPDATA");
+	char *base, *r;
+	if (!l || !l[0] || !(base = to_utf8(l)))
+		return NULL;
+	r = pgm_aprintf("%s\\pgmigrate\\cache", base);
+	free(base);
+	return r;
+}
+
+int pgm_os_mkdirs_private(const char *path)
+{
+	/* the folder inherits the user profile's rights (LOCALAPPDATA is the user's) */
+	char *p = pgm_strdup(path), *s;
+	int rc = 0;
+	if (!p)
+		return -1;
+	for (s = p; rc == 0; s++) {
+		if ((*s == '\\' || *s == '/' || *s == '\0') && s > p && s[-1] != ':' && !(s == p + 1 && p[0] == '\\')) {
+			char c = *s;
+			wchar_t *w;
+			*s = '\0';
+			/* errors on the way (an existing drive, a share) are judged by the end */
+			if ((w = to_wide(p)) != NULL)
+				CreateDirectoryW(w, NULL);
+			else
+				rc = -1;
+			free(w);
+			*s = c;
+		}
+		if (!*s)
+			break;
+	}
+	free(p);
+	return rc == 0 && pgm_os_isdir(path) ? 0 : -1;
+}
+
+int pgm_os_write_replace(const char *path, const char *data, size_t len)
+{
+	char *tmp = pgm_aprintf("%s.%lu.tmp", path, (unsigned long)GetCurrentProcessId());
+	wchar_t *wt = tmp ? to_wide(tmp) : NULL, *wp = to_wide(path);
+	HANDLE h = INVALID_HANDLE_VALUE;
+	DWORD written = 0;
+	int rc = -1;
+	if (wt && wp)
+		h = CreateFileW(wt, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (h != INVALID_HANDLE_VALUE) {
+		BOOL ok = len <= 0xFFFFFFFFu && WriteFile(h, data, (DWORD)len, &written, NULL) && written == len;
+		CloseHandle(h);
+		if (ok && MoveFileExW(wt, wp, MOVEFILE_REPLACE_EXISTING))
+			rc = 0;
+		else
+			DeleteFileW(wt);
+	}
+	free(wt);
+	free(wp);
+	free(tmp);
+	return rc;
+}
+
 int pgm_os_write_new(const char *path, const char *data, size_t len, char *errbuf, size_t errsize)
 {
 	wchar_t *w = to_wide(path);
@@ -301,6 +453,33 @@ double pgm_os_now_ms(void)
 void pgm_os_sleep_ms(int ms)
 {
 	Sleep((DWORD)ms);
+}
+
+
+/* the "+HH" or "+HH:MM" of an offset east of UTC in seconds */
+static void put_offset(char *out, size_t size, long off)
+{
+	char sign = off < 0 ? '-' : '+';
+	if (off < 0)
+		off = -off;
+	if (off % 3600 / 60)
+		snprintf(out, size, "%c%02ld:%02ld", sign, off / 3600, off % 3600 / 60);
+	else
+		snprintf(out, size, "%c%02ld", sign, off / 3600);
+}
+
+void pgm_os_local_time(double epoch, char out[40])
+{
+	__time64_t t = (__time64_t)epoch; /* after 1970: the cast is the floor */
+	struct tm lt;
+	size_t n;
+	if (_localtime64_s(&lt, &t) != 0) {
+		snprintf(out, 40, "?");
+		return;
+	}
+	n = strftime(out, 40, "%Y-%m-%d %H:%M:%S", &lt);
+	/* the offset: local wall time read as if it were UTC, minus the instant */
+	put_offset(out + n, 40 - n, (long)(_mkgmtime64(&lt) - t));
 }
 
 void pgm_os_utc_stamp(char out[15])
