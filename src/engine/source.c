@@ -570,7 +570,7 @@ static int stamp_eq(const pgm_os_stamp *a, const pgm_os_stamp *b)
 	return a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->id == b->id;
 }
 
-/* the cache file of this folder (in the thread: nothing here is shared) */
+/* the cache file of this folder, and the folder's absolute path (*out_folder) */
 static char *sumcache_path(const pgm_ctx *ctx, char **out_folder)
 {
 	char *dir, *abs, *file, *r, hex[65];
@@ -835,7 +835,7 @@ void pgm__prehash_start(pgm_ctx *ctx)
 
 void pgm__prehash_idle(pgm_ctx *ctx)
 {
-	if (ctx->prehash_inline) {
+	if (ctx->prehash_inline == 1) { /* once: every query waits, the first one does it */
 		prehash_main(ctx);
 		ctx->prehash_inline = 2; /* done: the join writes the cache back */
 	}
