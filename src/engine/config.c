@@ -148,7 +148,8 @@ static int rebase_dotenv_paths(pgm_ctx *ctx)
 			;
 		/* words, not paths: PGMIGRATE_CACHE_DIR=off, PGSSLROOTCERT=system */
 		if (keys[k] && e->value[0] && !pgm_os_path_is_absolute(e->value) &&
-		    strcmp(e->value, "off") != 0 && strcmp(e->value, "system") != 0) {
+		    !(strcmp(e->key, "PGMIGRATE_CACHE_DIR") == 0 && strcmp(e->value, "off") == 0) &&
+		    !(strcmp(e->key, "PGSSLROOTCERT") == 0 && strcmp(e->value, "system") == 0)) {
 			char *j = pgm_os_path_join(ctx->project_above, e->value);
 			if (!j)
 				return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
@@ -241,7 +242,10 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 
 	/* the checksum cache's folder (source.c), or "off" */
 	ctx->sumcache_dir_origin = PGM_FROM_DEFAULT;
-	ctx->sumcache_dir = pgm_strdup(lookup(ctx, "PGMIGRATE_CACHE_DIR", &ctx->sumcache_dir_origin));
+	if ((v = lookup(ctx, "PGMIGRATE_CACHE_DIR", &o)) != NULL && v[0]) { /* empty: the default */
+		ctx->sumcache_dir = pgm_strdup(v);
+		ctx->sumcache_dir_origin = o;
+	}
 	ctx->application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
 	ctx->pg_bin = pgm_strdup(opts->pg_bin);
 	ctx->dry_run = opts->dry_run;

@@ -249,7 +249,9 @@ static char *hist_query_on(const char *qhistory)
 	 * the server more than the rows' transfer (1.5 ms of a no-op `up` over
 	 * 1,000 migrations) */
 	return pgm_aprintf("SELECT id, version, name, direction, outcome, checksum, checksum_adopted, failed_statement, "
-		"error, pg_catalog.date_part('epoch', started_at) FROM %s", qhistory);
+		"CASE WHEN outcome = 'failed' THEN error END, "
+		"CASE WHEN pg_catalog.isfinite(started_at) THEN pg_catalog.floor(pg_catalog.date_part('epoch', started_at))::int8 END "
+		"FROM %s", qhistory);
 }
 
 /*
@@ -536,7 +538,7 @@ static int load_hist(pgm_ctx *ctx, PGresult *res)
 		if (!pq->getisnull(res, r, 8))
 			h->error = pgm_strdup(pq->getvalue(res, r, 8));
 		if (!pq->getisnull(res, r, 9)) {
-			h->at_epoch = strtod(pq->getvalue(res, r, 9), NULL);
+			h->at_epoch = (double)strtoll(pq->getvalue(res, r, 9), NULL, 10);
 			h->has_at = 1;
 		}
 	}

@@ -171,8 +171,9 @@ typedef struct pgm_mig {
 	char pre_sum[65];   /* the up file's checksum from the pre-hash thread */
 	unsigned char pre_ok;
 	/* the checksum cache (source.c): the up file had c_stamp when its
-	 * checksum was c_sum; c_keep: written back to the cache file */
-	unsigned char c_have, c_keep;
+	 * checksum was c_sum; c_seen: its stamp was looked at this run; c_keep:
+	 * written back to the cache file */
+	unsigned char c_have, c_seen, c_keep;
 	pgm_os_stamp c_stamp;
 	char c_sum[65];
 } pgm_mig;

@@ -126,7 +126,7 @@ static int cmp_mig(const void *a, const void *b)
 	return x->pub.version < y->pub.version ? -1 : x->pub.version > y->pub.version;
 }
 
-static void prehash_join(pgm_ctx *ctx);
+static void prehash_join(pgm_ctx *ctx, int finish);
 
 /* version -> index + 1 into ctx->migs (0: empty), open addressing; nslots
  * is a power of two above twice the number of files, so it never fills */
@@ -141,7 +141,7 @@ static size_t *slot_of(size_t *slots, size_t nslots, const pgm_ctx *ctx, int64_t
 static void free_migs(pgm_ctx *ctx)
 {
 	size_t i;
-	prehash_join(ctx);
+	prehash_join(ctx, 0);
 	for (i = 0; i < ctx->nmigs; i++) {
 		free(ctx->migs[i].name);
 		free(ctx->migs[i].up_path);
@@ -549,12 +549,16 @@ int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char 
  * reading 1,000 files to find out costs more than the query. Like git's
  * index, the cache keeps each up file's checksum with the file's stamp
  * (size, modification and change times, identity) when it was read; a file
- * with the same stamp is not read again. Any write to a file moves its
- * change time, which no tool sets back, so an edit is always seen. A file
- * changed in the last seconds is not cached (a second write within the
- * file system's clock tick would keep the stamp: git's "racy" entries).
- * One file per migrations folder in the user's cache folder. `validate`
- * reads every file, and so does everything with PGMIGRATE_CACHE_DIR=off.
+ * with the same stamp is not read again. A write to a file moves its change
+ * time, which tools that restore a modification time (touch -r, cp -p,
+ * tar, rsync -a) leave alone, so an edit is seen even when it keeps the
+ * size and the modification time. A file changed in the last seconds is
+ * not cached (a second write within the file system's clock tick would
+ * keep the stamp: git's "racy" entries). Only folders on local disks with
+ * a change time use it: on a network share a stat may answer from a cache
+ * of attributes, and FAT keeps no change time. One file per migrations
+ * folder in the user's cache folder; `validate` reads every file, and so
+ * does everything with PGMIGRATE_CACHE_DIR=off.
  *
  *   pgmigrate checksums 1 <folder>
  *   <version> <size> <mtime ns> <ctime ns> <id> <sha256> <name>
@@ -562,8 +566,11 @@ int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char 
  */
 #define SUMCACHE_SETTLE_NS (3 * 1000000000LL)
 #define SUMCACHE_MAX_BYTES (64 << 20)
-#define SUMCACHE_PRUNE_NS (30LL * 24 * 3600 * 1000000000LL)
+#define SUMCACHE_DAY_NS (24LL * 3600 * 1000000000LL)
+#define SUMCACHE_PRUNE_NS (30 * SUMCACHE_DAY_NS)
 #define SUMCACHE_MAGIC "pgmigrate checksums 1 "
+/* files hashed by the main thread while it waits; more go to a thread */
+#define SUMCACHE_INLINE_MISSES 16
 
 static int stamp_eq(const pgm_os_stamp *a, const pgm_os_stamp *b)
 {
@@ -577,7 +584,8 @@ static char *sumcache_path(const pgm_ctx *ctx, char **out_folder)
 	pgm_sha256 h;
 
 	*out_folder = NULL;
-	if (ctx->sumcache_skip || (ctx->sumcache_dir && strcmp(ctx->sumcache_dir, "off") == 0))
+	if (ctx->sumcache_skip || (ctx->sumcache_dir && strcmp(ctx->sumcache_dir, "off") == 0) ||
+	    !pgm_os_stamps_trusted(ctx->path))
 		return NULL;
 	dir = ctx->sumcache_dir && ctx->sumcache_dir[0] ? pgm_strdup(ctx->sumcache_dir) : pgm_os_cache_dir();
 	abs = pgm_os_abspath(ctx->path);
@@ -598,16 +606,19 @@ static char *sumcache_path(const pgm_ctx *ctx, char **out_folder)
 	return r;
 }
 
-/* a number and the space after it (the id is written as a signed number
- * too: its top bit is the device's); NULL when there is none */
-static char *cache_num(char *p, int64_t *out)
+/* a number of at most 19 digits (a leading '-' allowed) and what ends it
+ * (*end must be `stop`); NULL when there is none */
+static char *cache_num(char *p, int64_t *out, char stop)
 {
 	uint64_t v = 0;
 	int neg = *p == '-', digits = 0;
 	p += neg;
-	for (; *p >= '0' && *p <= '9' && digits < 20; p++, digits++)
-		v = v * 10 + (uint64_t)(*p - '0');
-	if (!digits || *p != ' ')
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (++digits > 19)
+			return NULL;
+		else
+			v = v * 10 + (uint64_t)(*p - '0');
+	if (!digits || *p != stop || v > (uint64_t)INT64_MAX)
 		return NULL;
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return p + 1;
@@ -615,35 +626,37 @@ static char *cache_num(char *p, int64_t *out)
 
 /* the entries of the cache file into c_have/c_stamp/c_sum of the files they
  * are about; a file that is not exactly as written is ignored whole */
-static void sumcache_read(pgm_ctx *ctx, const char *folder)
+static void sumcache_read(pgm_ctx *ctx)
 {
+	const char *folder = ctx->sumcache_folder;
 	char *text = NULL, *p, *line, *end;
-	size_t len = 0, i = 0, n = 0, want;
-	int64_t prev = INT64_MIN;
+	size_t len = 0, i = 0, n = 0, fl = strlen(folder), ml = strlen(SUMCACHE_MAGIC);
+	int64_t prev = INT64_MIN, want = -1;
+	int ok = 0;
 	pgm_buf b = PGM_BUF_INIT;
 	char chunk[16384];
-	void *fh = pgm_os_fopen_read(ctx->sumcache_file, NULL, 0);
-	long got;
+	void *fh;
+	long got = 0;
 
-	if (!fh)
+	/* another user's file (a cache folder shared on purpose or by mistake) is not trusted */
+	if (!pgm_os_owned_by_me(ctx->sumcache_file) || !(fh = pgm_os_fopen_read(ctx->sumcache_file, NULL, 0)))
 		return;
-	while ((got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0 && b.len < SUMCACHE_MAX_BYTES)
+	while (b.len < SUMCACHE_MAX_BYTES && (got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
 		pgm_buf_put(&b, chunk, (size_t)got);
 	pgm_os_fclose(fh);
 	if (got < 0 || b.failed || !(text = pgm_buf_take(&b)))
 		goto out;
 	len = strlen(text);
 	/* the header names the folder (two folders sharing a hash prefix never mix) */
-	if (!(line = strchr(text, '\n')) || strncmp(text, SUMCACHE_MAGIC, strlen(SUMCACHE_MAGIC)) != 0 ||
-	    (size_t)(line - text) != strlen(SUMCACHE_MAGIC) + strlen(folder) ||
-	    strncmp(text + strlen(SUMCACHE_MAGIC), folder, strlen(folder)) != 0)
+	if (!(line = strchr(text, '\n')) || strncmp(text, SUMCACHE_MAGIC, ml) != 0 ||
+	    (size_t)(line - text) != ml + fl || strncmp(text + ml, folder, fl) != 0)
 		goto out;
 	/* the trailer proves the file was written to the end */
 	if (len < 6 || text[len - 1] != '\n')
 		goto out;
 	for (end = text + len - 1; end > text && end[-1] != '\n'; end--)
 		;
-	if (sscanf(end, "end %zu", &want) != 1)
+	if (end <= line || strncmp(end, "end ", 4) != 0 || !cache_num(end + 4, &want, '\n'))
 		goto out;
 	for (p = line + 1; p < end; p = line + 1) {
 		int64_t v, size, mt, ct, id;
@@ -651,8 +664,8 @@ static void sumcache_read(pgm_ctx *ctx, const char *folder)
 		if (!(line = strchr(p, '\n')))
 			goto out;
 		*line = '\0';
-		if (!(p = cache_num(p, &v)) || !(p = cache_num(p, &size)) || !(p = cache_num(p, &mt)) ||
-		    !(p = cache_num(p, &ct)) || !(p = cache_num(p, &id)) || strspn(p, "0123456789abcdef") != 64 ||
+		if (!(p = cache_num(p, &v, ' ')) || !(p = cache_num(p, &size, ' ')) || !(p = cache_num(p, &mt, ' ')) ||
+		    !(p = cache_num(p, &ct, ' ')) || !(p = cache_num(p, &id, ' ')) || strspn(p, "0123456789abcdef") != 64 ||
 		    p[64] != ' ' || v <= prev)
 			goto out;
 		sum = p;
@@ -673,13 +686,14 @@ static void sumcache_read(pgm_ctx *ctx, const char *folder)
 			m->c_have = 1;
 		}
 	}
-	if (n != want) {
+	ok = (int64_t)n == want;
+out:
+	if (!ok) {
 		for (i = 0; i < ctx->nmigs; i++)
 			ctx->migs[i].c_have = 0;
 		n = 0;
 	}
 	ctx->sumcache_read = n;
-out:
 	pgm_buf_free(&b);
 	free(text);
 }
@@ -694,34 +708,38 @@ static const char *base_name(const char *path)
 	return b;
 }
 
-static void prehash_main(void *arg)
+/* the files up to the limit not done yet: their checksums from the cache
+ * when their stamps agree (with `hash`, the others hashed too). Returns
+ * how many are left to hash. */
+static size_t prehash_files(pgm_ctx *ctx, char *buf, size_t bufsize, int hash)
 {
-	pgm_ctx *ctx = arg;
-	size_t i, bufsize = 1 << 16;
-	char *buf = malloc(bufsize);
-	void *dir = NULL;
+	size_t i, misses = 0;
 	int64_t settled = pgm_os_now_ns() - SUMCACHE_SETTLE_NS;
+	void *dir = ctx->sumcache_file ? pgm_os_dir_open(ctx->path) : NULL;
 
-	if (ctx->sumcache_file) {
-		sumcache_read(ctx, ctx->sumcache_folder);
-		dir = pgm_os_dir_open(ctx->path);
-	}
-	for (i = 0; buf && i < ctx->nmigs; i++) {
+	for (i = 0; i < ctx->nmigs; i++) {
 		pgm_mig *m = &ctx->migs[i];
 		pgm_os_stamp st;
 		if (m->pub.version > pgm_os_atomic_load(&ctx->prehash_limit))
 			break;
-		if (!m->up_path)
+		if (!m->up_path || m->pre_ok)
 			continue;
+		m->c_seen = 1;
 		if (m->c_have && pgm_os_stamp_in(dir, base_name(m->up_path), &st) == 0 && stamp_eq(&st, &m->c_stamp)) {
 			memcpy(m->pre_sum, m->c_sum, 65);
 			m->pre_ok = m->c_keep = 1;
 			continue;
 		}
+		if (!hash) {
+			misses++;
+			continue;
+		}
 		if (hash_path(m->up_path, buf, bufsize, PREHASH_MAX_FILE, NULL, 0, m->pre_sum, &st) != 0)
 			continue;
 		m->pre_ok = 1;
-		if (ctx->sumcache_file && st.mtime_ns < settled && st.ctime_ns < settled && !strpbrk(m->name, "\r\n")) {
+		/* a change time of 0 is no change time */
+		if (ctx->sumcache_file && st.ctime_ns > 0 && st.mtime_ns < settled && st.ctime_ns < settled &&
+		    !strpbrk(m->name, "\r\n")) {
 			m->c_stamp = st;
 			memcpy(m->c_sum, m->pre_sum, 65);
 			m->c_have = m->c_keep = 1;
@@ -729,7 +747,31 @@ static void prehash_main(void *arg)
 		}
 	}
 	pgm_os_dir_close(dir);
+	return misses;
+}
+
+static void prehash_main(void *arg)
+{
+	pgm_ctx *ctx = arg;
+	size_t bufsize = 1 << 16;
+	char *buf = malloc(bufsize);
+	if (buf)
+		prehash_files(ctx, buf, bufsize, 1);
 	free(buf);
+}
+
+/* a cache file of pgmigrate's own making: 32 hex digits and ".sums", or
+ * such a name with ".<pid>.tmp" after it (left by a crash) */
+static int is_cache_name(const char *name)
+{
+	size_t n = strspn(name, "0123456789abcdef");
+	if (n != 32 || strncmp(name + 32, ".sums", 5) != 0)
+		return 0;
+	name += 37;
+	if (!*name)
+		return 1;
+	n = *name == '.' ? strspn(name + 1, "0123456789") : 0;
+	return n > 0 && strcmp(name + 1 + n, ".tmp") == 0;
 }
 
 typedef struct prune_state {
@@ -740,10 +782,9 @@ typedef struct prune_state {
 static int prune_one(const char *name, void *arg)
 {
 	prune_state *ps = arg;
-	size_t n = strlen(name);
 	pgm_os_stamp st;
 	char *path;
-	if (!(n > 5 && strcmp(name + n - 5, ".sums") == 0) && !(n > 4 && strcmp(name + n - 4, ".tmp") == 0))
+	if (!is_cache_name(name))
 		return 0;
 	if ((path = pgm_os_path_join(ps->dir, name)) != NULL && pgm_os_stamp_path(path, &st) == 0 && st.mtime_ns < ps->before)
 		pgm_os_remove(path);
@@ -752,7 +793,8 @@ static int prune_one(const char *name, void *arg)
 }
 
 /* the files of folders not used for a month go (the caches of /tmp folders
- * and deleted clones); a folder in use gets its file back on its next run */
+ * and deleted clones): a folder in use has its file rewritten or touched
+ * at least once a day */
 static void sumcache_prune(const char *dir)
 {
 	prune_state ps;
@@ -762,17 +804,29 @@ static void sumcache_prune(const char *dir)
 	pgm_os_listdir(dir, prune_one, &ps, errbuf, sizeof errbuf);
 }
 
-/* after the thread: the cache is written back when it changed */
+/* after the work: the cache is written back when it changed. Entries of
+ * files not looked at (above the version where the work stopped) stay. */
 static void sumcache_write(pgm_ctx *ctx)
 {
 	pgm_buf b = PGM_BUF_INIT;
 	size_t i, n = 0;
 	char *dir, *slash;
+	pgm_os_stamp st;
 
-	for (i = 0; i < ctx->nmigs; i++)
-		n += ctx->migs[i].c_keep;
-	if (!ctx->sumcache_file || (!ctx->sumcache_changed && n == ctx->sumcache_read))
+	if (!ctx->sumcache_file)
 		return;
+	for (i = 0; i < ctx->nmigs; i++) {
+		pgm_mig *m = &ctx->migs[i];
+		if (m->c_have && !m->c_seen)
+			m->c_keep = 1;
+		n += m->c_keep;
+	}
+	if (!ctx->sumcache_changed && n == ctx->sumcache_read) {
+		/* unchanged: a touch a day keeps it from the pruning of unused folders */
+		if (pgm_os_stamp_path(ctx->sumcache_file, &st) == 0 && st.mtime_ns < pgm_os_now_ns() - SUMCACHE_DAY_NS)
+			pgm_os_touch(ctx->sumcache_file);
+		return;
+	}
 	pgm_buf_printf(&b, "%s%s\n", SUMCACHE_MAGIC, ctx->sumcache_folder);
 	for (i = 0; i < ctx->nmigs; i++) {
 		const pgm_mig *m = &ctx->migs[i];
@@ -813,32 +867,62 @@ char *pgm_ctx_checksum_cache(const pgm_ctx *ctx, pgm_origin *origin)
  * means the cache holds (nearly) all of them */
 #define SUMCACHE_MIN_ENTRY 90
 
+static void prehash_forget(pgm_ctx *ctx)
+{
+	free(ctx->sumcache_file);
+	free(ctx->sumcache_folder);
+	ctx->sumcache_file = ctx->sumcache_folder = NULL;
+	ctx->sumcache_read = 0;
+	ctx->sumcache_changed = 0;
+	ctx->prehash_inline = 0;
+}
+
 void pgm__prehash_start(pgm_ctx *ctx)
 {
 	pgm_os_stamp st;
+	size_t i;
 	if (ctx->prehash || ctx->prehash_inline || !ctx->loaded || ctx->nmigs < PREHASH_MIN_FILES)
 		return;
+	prehash_forget(ctx);
+	for (i = 0; i < ctx->nmigs; i++) {
+		pgm_mig *m = &ctx->migs[i];
+		m->pre_ok = m->c_have = m->c_seen = m->c_keep = 0;
+	}
 	pgm_os_atomic_store(&ctx->prehash_limit, INT64_MAX);
+	ctx->sumcache_file = sumcache_path(ctx, &ctx->sumcache_folder);
 	/* With the checksums cached, what is left is a stat per file: cheaper
 	 * done while the main thread waits for the first query's answer than by
 	 * a thread that competes for the CPU with the connection's password
 	 * hashing and the server (2 ms more of a no-op `up` on two cores). A
 	 * folder without a cache is hashed by a thread while we connect. */
-	ctx->sumcache_file = sumcache_path(ctx, &ctx->sumcache_folder);
 	if (ctx->sumcache_file && pgm_os_stamp_path(ctx->sumcache_file, &st) == 0 &&
 	    st.size >= (int64_t)(SUMCACHE_MIN_ENTRY * ctx->nmigs)) {
 		ctx->prehash_inline = 1;
 		return;
 	}
+	if (ctx->sumcache_file)
+		sumcache_read(ctx);
 	ctx->prehash = pgm_os_thread_start(prehash_main, ctx);
 }
 
 void pgm__prehash_idle(pgm_ctx *ctx)
 {
-	if (ctx->prehash_inline == 1) { /* once: every query waits, the first one does it */
-		prehash_main(ctx);
-		ctx->prehash_inline = 2; /* done: the join writes the cache back */
-	}
+	size_t misses, bufsize = 1 << 16;
+	char *buf;
+	if (ctx->prehash_inline != 1) /* once: every query waits, the first one does it */
+		return;
+	ctx->prehash_inline = 2; /* done: the join writes the cache back */
+	sumcache_read(ctx);
+	misses = prehash_files(ctx, NULL, 0, 0);
+	if (misses == 0)
+		return;
+	/* files whose stamps changed (a checkout, a new clone in the same place):
+	 * a few are hashed now, many by a thread while the answer comes */
+	if (misses > SUMCACHE_INLINE_MISSES && (ctx->prehash = pgm_os_thread_start(prehash_main, ctx)) != NULL)
+		return;
+	if ((buf = malloc(bufsize)) != NULL)
+		prehash_files(ctx, buf, bufsize, 1);
+	free(buf);
 }
 
 void pgm__prehash_limit(pgm_ctx *ctx, int64_t version)
@@ -847,28 +931,25 @@ void pgm__prehash_limit(pgm_ctx *ctx, int64_t version)
 		pgm_os_atomic_store(&ctx->prehash_limit, version);
 }
 
-static void prehash_join(pgm_ctx *ctx)
+/* the work done (or, with `finish` 0 as when the files are freed, given
+ * up), the cache written back */
+static void prehash_join(pgm_ctx *ctx, int finish)
 {
-	if (ctx->prehash_inline == 1)
+	if (ctx->prehash_inline == 1 && finish)
 		pgm__prehash_idle(ctx); /* no query came to wait for */
 	if (ctx->prehash) {
 		pgm_os_thread_join(ctx->prehash);
 		ctx->prehash = NULL;
 		sumcache_write(ctx);
-	} else if (ctx->prehash_inline) {
+	} else if (ctx->prehash_inline == 2) {
 		sumcache_write(ctx);
 	}
-	ctx->prehash_inline = 0;
-	free(ctx->sumcache_file);
-	free(ctx->sumcache_folder);
-	ctx->sumcache_file = ctx->sumcache_folder = NULL;
-	ctx->sumcache_read = 0;
-	ctx->sumcache_changed = 0;
+	prehash_forget(ctx);
 }
 
 int pgm__mig_checksum(pgm_ctx *ctx, pgm_mig *m, char out[65])
 {
-	prehash_join(ctx);
+	prehash_join(ctx, 1);
 	if (m->pre_ok) {
 		/* used once: a later question reads the file as it is then */
 		memcpy(out, m->pre_sum, 65);

@@ -68,6 +68,13 @@ expect_eq "$(state_of 5)" applied "a cut cache file is ignored"
 expect_eq "$(tail -n 1 "$SUMS")" "end 20" "and rewritten"
 expect_eq "$(grep '^5 ' "$SUMS" | awk '{ print $6 }')" "$sum5" "with the file's checksum"
 
+# one bad line in the middle: the whole file is ignored, the entries before it too
+sed -i "s/^\(5 .*\) $sum5 t5\$/\1 $bad t5/; s/^15 [0-9]* /15 x /" "$SUMS"
+grep -q " $bad t5\$" "$SUMS" && grep -q '^15 x ' "$SUMS" || fail "could not plant the bad lines"
+pgm status --json
+expect_eq "$(state_of 5)" applied "a cache file with a bad line is ignored whole"
+expect_eq "$(grep '^5 ' "$SUMS" | awk '{ print $6 }')" "$sum5" "and written anew"
+
 # another folder's entries under this name are not used
 { echo "pgmigrate checksums 1 /somewhere/else/migrations"; sed 1d "$SUMS"; } | sed "s/ $sum5 t5\$/ $bad t5/" > "$SUMS.x"
 mv "$SUMS.x" "$SUMS"
@@ -87,10 +94,39 @@ cp "$WORK/orig5.sql" "$f"
 touch -r "$WORK/orig5.sql" "$f"
 pgm status --json
 expect_eq "$(state_of 5)" applied "the original content back"
-# a file replaced by a copy (another inode), as editors and git do
+# a file replaced by a copy (another inode), as editors and git do: read again, and not
+# cached while it is new
 cp "$f" "$WORK/copy5.sql" && mv "$WORK/copy5.sql" "$f"
 pgm status --json
 expect_eq "$(state_of 5)" applied
+expect_eq "$(grep -c '^5 ' "$SUMS" || true)" 0 "a file changed a moment ago is not cached"
+
+# ---------------------------------------------------------------- many stamps changed at once (a checkout, a new clone)
+# the cache says all 20 are known, so the stamps are checked while the query runs; 20 misses
+# are more than the main thread hashes while it waits: a thread reads them
+sleep 3.2
+pgm status
+expect_eq "$(tail -n 1 "$SUMS")" "end 20" "all cached again"
+for g in migrations/*.up.sql; do touch "$g"; done
+printf 'CREATE TABLE t9 (ix int);\n' > migrations/000009_t9.up.sql
+pgm status --json
+expect_eq "$(state_of 9)" modified "an edit among 20 changed stamps"
+expect_eq "$(state_of 8)" applied
+expect_eq "$(state_of 10)" applied
+printf 'CREATE TABLE t9 (id int);\n' > migrations/000009_t9.up.sql
+pgm status --json
+expect_eq "$(state_of 9)" applied
+
+# a database where nothing is applied: the entries of files not looked at stay
+sleep 3.2
+pgm status
+expect_eq "$(tail -n 1 "$SUMS")" "end 20" "all cached again"
+q "CREATE DATABASE \"${DB}_empty\"" > /dev/null
+on_exit 'psql_admin -c "DROP DATABASE IF EXISTS \"${DB}_empty\"" > /dev/null 2>&1'
+DATABASE_URL="postgres://postgres:${PG_PASSWORD}@127.0.0.1:${PG_PORT}/${DB}_empty?sslmode=disable" pgm status --json
+expect_rc 0
+expect_eq "$(jget status pending)" 20
+expect_eq "$(tail -n 1 "$SUMS")" "end 20" "a status of an empty database keeps the cache"
 
 # ---------------------------------------------------------------- where the cache lives
 pgm --path migrations status
@@ -120,10 +156,31 @@ pgm status
 SUMS=$(sums_file "$CACHE")
 echo stale > "$CACHE/0123456789abcdef0123456789abcdef.sums"
 touch -d '40 days ago' "$CACHE/0123456789abcdef0123456789abcdef.sums"
+echo stale > "$CACHE/0123456789abcdef0123456789abcdef.sums.4242.tmp"
+touch -d '40 days ago' "$CACHE/0123456789abcdef0123456789abcdef.sums.4242.tmp"
 echo recent > "$CACHE/fedcba9876543210fedcba9876543210.sums"
+for other in notes.tmp list.sums; do # not pgmigrate's: never removed
+    echo mine > "$CACHE/$other"
+    touch -d '40 days ago' "$CACHE/$other"
+done
 rm "$SUMS"
 pgm status
 [ -e "$SUMS" ] || fail "the cache was not written"
 [ ! -e "$CACHE/0123456789abcdef0123456789abcdef.sums" ] || fail "a month-old cache file stayed"
+[ ! -e "$CACHE/0123456789abcdef0123456789abcdef.sums.4242.tmp" ] || fail "a month-old temporary file stayed"
 [ -e "$CACHE/fedcba9876543210fedcba9876543210.sums" ] || fail "a recent cache file of another folder was removed"
-CHECKS=$((CHECKS + 4))
+[ -e "$CACHE/notes.tmp" ] && [ -e "$CACHE/list.sums" ] || fail "a file that is not pgmigrate's was removed"
+CHECKS=$((CHECKS + 5))
+# an unchanged cache file older than a day is touched (folders in use are not pruned)
+touch -d '2 days ago' "$SUMS"
+pgm status
+expect_eq "$(( $(date +%s) - $(stat -c %Y "$SUMS") < 60 ))" 1 "an unchanged day-old cache file is touched"
+expect_eq "$(tail -n 1 "$SUMS")" "end 20"
+
+# another user's cache file is not read
+if [ "$(id -u)" = 0 ] && id nobody > /dev/null 2>&1; then
+    sed -i "s/^\(5 .*\) $sum5 t5\$/\1 $bad t5/" "$SUMS"
+    chown nobody "$SUMS"
+    pgm status --json
+    expect_eq "$(state_of 5)" applied "a cache file of another user is not trusted"
+fi

@@ -669,6 +669,17 @@ static void test_local_time(void)
 	CHECK_STR(out, "1969-12-31 19:00:00-05");
 }
 
+/* the checksum cache is used on local disks only */
+static void test_stamps_trusted(void)
+{
+#ifdef __linux__
+	CHECK(pgm_os_stamps_trusted(".") == 1); /* the build folder, on the machine's disk */
+	CHECK(pgm_os_stamps_trusted("/proc") == 0);
+	CHECK(pgm_os_stamps_trusted("/sys") == 0);
+	CHECK(pgm_os_stamps_trusted("/no/such/folder") == 0);
+#endif
+}
+
 int main(void)
 {
 	test_seconds();
@@ -684,6 +695,7 @@ int main(void)
 	test_buf();
 	test_lint();
 	test_local_time();
+	test_stamps_trusted();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -47,6 +47,12 @@ int pgm_os_stamp_path(const char *path, pgm_os_stamp *out);
 void *pgm_os_dir_open(const char *path);
 int pgm_os_stamp_in(void *dir, const char *name, pgm_os_stamp *out);
 void pgm_os_dir_close(void *dir);
+/* 1 when the folder is on a local disk whose stamps show every change:
+ * not a network or FUSE share (NFS, SMB, 9p, sshfs, virtiofs: a stat may
+ * answer from a cache of attributes), not FAT or exFAT (no change time) */
+int pgm_os_stamps_trusted(const char *path);
+/* set a file's modification time to now; 0 or -1 */
+int pgm_os_touch(const char *path);
 /* the wall clock in ns since 1970, the file times' clock */
 int64_t pgm_os_now_ns(void);
 /* the absolute form of path (symbolic links resolved on POSIX); caller frees; NULL if none */

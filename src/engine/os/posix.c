@@ -17,6 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/vfs.h>
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
+#include <sys/mount.h>
+#include <sys/param.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -159,6 +165,44 @@ void pgm_os_dir_close(void *dir)
 		close(FD_OF(dir));
 }
 
+int pgm_os_stamps_trusted(const char *path)
+{
+#if defined(__linux__)
+	struct statfs sf;
+	if (statfs(path, &sf) != 0)
+		return 0;
+	/* the local file systems that keep a change time (an allow-list: an
+	 * unknown one is read file by file) */
+	switch ((unsigned long)sf.f_type) {
+	case 0xEF53UL:      /* ext2, ext3, ext4 */
+	case 0x58465342UL:  /* xfs */
+	case 0x9123683EUL:  /* btrfs */
+	case 0x01021994UL:  /* tmpfs */
+	case 0x2FC12FC1UL:  /* zfs */
+	case 0xF2F52010UL:  /* f2fs */
+	case 0x794C7630UL:  /* overlayfs (containers) */
+	case 0xCA451A4EUL:  /* bcachefs */
+	case 0x52654973UL:  /* reiserfs */
+	case 0x3153464AUL:  /* jfs */
+		return 1;
+	default:
+		return 0;
+	}
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
+	struct statfs sf;
+	return statfs(path, &sf) == 0 && (sf.f_flags & MNT_LOCAL) && strcmp(sf.f_fstypename, "msdos") != 0 &&
+		strcmp(sf.f_fstypename, "exfat") != 0;
+#else
+	(void)path;
+	return 0;
+#endif
+}
+
+int pgm_os_touch(const char *path)
+{
+	return utimensat(AT_FDCWD, path, NULL, 0) == 0 ? 0 : -1;
+}
+
 int64_t pgm_os_now_ns(void)
 {
 	struct timespec ts;
@@ -218,7 +262,9 @@ int pgm_os_write_replace(const char *path, const char *data, size_t len)
 	if (!tmp)
 		return -1;
 	snprintf(tmp, n, "%s.%ld.tmp", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+	/* a new file, never one planted (or a link) in a shared folder */
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
 		free(tmp);
 		return -1;
 	}

@@ -279,6 +279,44 @@ void pgm_os_dir_close(void *dir)
 	free(dir);
 }
 
+int pgm_os_stamps_trusted(const char *path)
+{
+	wchar_t *w = to_wide(path), root[MAX_PATH + 1], fs[MAX_PATH + 1];
+	int ok = 0;
+	UINT type;
+	if (!w)
+		return 0;
+	/* a fixed disk formatted NTFS or ReFS: a share's attributes may come
+	 * from the redirector's cache, FAT and exFAT keep no change time */
+	if (GetVolumePathNameW(w, root, MAX_PATH + 1)) {
+		type = GetDriveTypeW(root);
+		if ((type == DRIVE_FIXED || type == DRIVE_RAMDISK) &&
+		    GetVolumeInformationW(root, NULL, 0, NULL, NULL, NULL, fs, MAX_PATH + 1))
+			ok = _wcsicmp(fs, L"NTFS") == 0 || _wcsicmp(fs, L"ReFS") == 0;
+	}
+	free(w);
+	return ok;
+}
+
+int pgm_os_touch(const char *path)
+{
+	wchar_t *w = to_wide(path);
+	HANDLE h;
+	FILETIME now;
+	int rc = -1;
+	if (!w)
+		return -1;
+	h = CreateFileW(w, FILE_WRITE_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+		OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+	free(w);
+	if (h != INVALID_HANDLE_VALUE) {
+		GetSystemTimeAsFileTime(&now);
+		rc = SetFileTime(h, NULL, NULL, &now) ? 0 : -1;
+		CloseHandle(h);
+	}
+	return rc;
+}
+
 int64_t pgm_os_now_ns(void)
 {
 	FILETIME ft;
@@ -351,8 +389,10 @@ int pgm_os_write_replace(const char *path, const char *data, size_t len)
 	HANDLE h = INVALID_HANDLE_VALUE;
 	DWORD written = 0;
 	int rc = -1;
-	if (wt && wp)
-		h = CreateFileW(wt, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (wt && wp) {
+		DeleteFileW(wt);
+		h = CreateFileW(wt, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+	}
 	if (h != INVALID_HANDLE_VALUE) {
 		BOOL ok = len <= 0xFFFFFFFFu && WriteFile(h, data, (DWORD)len, &written, NULL) && written == len;
 		CloseHandle(h);
@@ -479,7 +519,10 @@ void pgm_os_local_time(double epoch, char out[40])
 	}
 	n = strftime(out, 40, "%Y-%m-%d %H:%M:%S", &lt);
 	/* the offset: local wall time read as if it were UTC, minus the instant */
-	put_offset(out + n, 40 - n, (long)(_mkgmtime64(&lt) - t));
+	{
+		__time64_t wall = _mkgmtime64(&lt);
+		put_offset(out + n, 40 - n, wall == -1 ? 0L : (long)(wall - t));
+	}
 }
 
 void pgm_os_utc_stamp(char out[15])
