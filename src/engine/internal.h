@@ -102,6 +102,8 @@ void pgm__prehash_limit(pgm_ctx *ctx, int64_t version);
 /* the main thread waits for the server: the stamps are checked now when the
  * checksum cache made a thread not worth it (pgm__prehash_start) */
 void pgm__prehash_idle(pgm_ctx *ctx);
+/* a checksum cache file's text into the files' c_* fields: entries, or -1 (source.c) */
+int pgm__sumcache_parse(pgm_ctx *ctx, char *text, const char *folder);
 int pgm__mig_checksum(pgm_ctx *ctx, struct pgm_mig *m, char out[65]);
 
 /* ---- lexer ---- */

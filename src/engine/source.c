@@ -624,50 +624,36 @@ static char *cache_num(char *p, int64_t *out, char stop)
 	return p + 1;
 }
 
-/* the entries of the cache file into c_have/c_stamp/c_sum of the files they
- * are about; a file that is not exactly as written is ignored whole */
-static void sumcache_read(pgm_ctx *ctx)
+/* the entries of a cache file's text (NUL-terminated, changed in place)
+ * into c_have/c_stamp/c_sum of the files they are about: the number of
+ * entries, or -1 (and no c_have) when the text is not exactly as written */
+int pgm__sumcache_parse(pgm_ctx *ctx, char *text, const char *folder)
 {
-	const char *folder = ctx->sumcache_folder;
-	char *text = NULL, *p, *line, *end;
-	size_t len = 0, i = 0, n = 0, fl = strlen(folder), ml = strlen(SUMCACHE_MAGIC);
+	char *p, *line, *end;
+	size_t len = strlen(text), i = 0, n = 0, fl = strlen(folder), ml = strlen(SUMCACHE_MAGIC);
 	int64_t prev = INT64_MIN, want = -1;
-	int ok = 0;
-	pgm_buf b = PGM_BUF_INIT;
-	char chunk[16384];
-	void *fh;
-	long got = 0;
 
-	/* another user's file (a cache folder shared on purpose or by mistake) is not trusted */
-	if (!pgm_os_owned_by_me(ctx->sumcache_file) || !(fh = pgm_os_fopen_read(ctx->sumcache_file, NULL, 0)))
-		return;
-	while (b.len < SUMCACHE_MAX_BYTES && (got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
-		pgm_buf_put(&b, chunk, (size_t)got);
-	pgm_os_fclose(fh);
-	if (got < 0 || b.failed || !(text = pgm_buf_take(&b)))
-		goto out;
-	len = strlen(text);
 	/* the header names the folder (two folders sharing a hash prefix never mix) */
 	if (!(line = strchr(text, '\n')) || strncmp(text, SUMCACHE_MAGIC, ml) != 0 ||
 	    (size_t)(line - text) != ml + fl || strncmp(text + ml, folder, fl) != 0)
-		goto out;
+		goto bad;
 	/* the trailer proves the file was written to the end */
 	if (len < 6 || text[len - 1] != '\n')
-		goto out;
+		goto bad;
 	for (end = text + len - 1; end > text && end[-1] != '\n'; end--)
 		;
 	if (end <= line || strncmp(end, "end ", 4) != 0 || !cache_num(end + 4, &want, '\n'))
-		goto out;
+		goto bad;
 	for (p = line + 1; p < end; p = line + 1) {
 		int64_t v, size, mt, ct, id;
 		const char *sum;
 		if (!(line = strchr(p, '\n')))
-			goto out;
+			goto bad;
 		*line = '\0';
 		if (!(p = cache_num(p, &v, ' ')) || !(p = cache_num(p, &size, ' ')) || !(p = cache_num(p, &mt, ' ')) ||
 		    !(p = cache_num(p, &ct, ' ')) || !(p = cache_num(p, &id, ' ')) || strspn(p, "0123456789abcdef") != 64 ||
 		    p[64] != ' ' || v <= prev)
-			goto out;
+			goto bad;
 		sum = p;
 		p += 65;
 		prev = v;
@@ -686,16 +672,36 @@ static void sumcache_read(pgm_ctx *ctx)
 			m->c_have = 1;
 		}
 	}
-	ok = (int64_t)n == want;
-out:
-	if (!ok) {
-		for (i = 0; i < ctx->nmigs; i++)
-			ctx->migs[i].c_have = 0;
-		n = 0;
+	if ((int64_t)n == want)
+		return (int)(n > INT32_MAX ? INT32_MAX : n);
+bad:
+	for (i = 0; i < ctx->nmigs; i++)
+		ctx->migs[i].c_have = 0;
+	return -1;
+}
+
+/* the cache file, read; another user's is not trusted (a cache folder
+ * shared on purpose or by mistake) */
+static void sumcache_read(pgm_ctx *ctx)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	char chunk[16384], *text;
+	void *fh;
+	long got = 0;
+	int n;
+
+	ctx->sumcache_read = 0;
+	if (!pgm_os_owned_by_me(ctx->sumcache_file) || !(fh = pgm_os_fopen_read(ctx->sumcache_file, NULL, 0)))
+		return;
+	while (b.len < SUMCACHE_MAX_BYTES && (got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
+		pgm_buf_put(&b, chunk, (size_t)got);
+	pgm_os_fclose(fh);
+	if (got >= 0 && !b.failed && (text = pgm_buf_take(&b)) != NULL) {
+		n = pgm__sumcache_parse(ctx, text, ctx->sumcache_folder);
+		ctx->sumcache_read = n > 0 ? (size_t)n : 0;
+		free(text);
 	}
-	ctx->sumcache_read = n;
 	pgm_buf_free(&b);
-	free(text);
 }
 
 /* the file name at the end of a path */
