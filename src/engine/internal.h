@@ -210,7 +210,7 @@ struct pgm_ctx {
 	int prehash_inline;             /* no thread: pgm__prehash_idle does the work */
 	char *sumcache_dir;     /* PGMIGRATE_CACHE_DIR: NULL for the default, "off" for none */
 	pgm_origin sumcache_dir_origin;
-	int sumcache_skip;      /* this read takes nothing from the cache (validate) */
+	int sumcache_skip;      /* this read takes nothing from the cache (validate, doctor) */
 	char *sumcache_file;    /* the cache file (NULL: none) */
 	char *sumcache_folder;  /* the absolute path of the folder it is about */
 	size_t sumcache_read;   /* entries it had */

@@ -557,8 +557,8 @@ int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char 
  * keep the stamp: git's "racy" entries). Only folders on local disks with
  * a change time use it: on a network share a stat may answer from a cache
  * of attributes, and FAT keeps no change time. One file per migrations
- * folder in the user's cache folder; `validate` reads every file, and so
- * does everything with PGMIGRATE_CACHE_DIR=off.
+ * folder in the user's cache folder; `validate` and `doctor` read every
+ * file, and so does everything with PGMIGRATE_CACHE_DIR=off.
  *
  *   pgmigrate checksums 1 <folder>
  *   <version> <size> <mtime ns> <ctime ns> <id> <sha256> <name>

@@ -55,9 +55,11 @@ expect_eq "$(state_of 4)" applied
 pgm up
 expect_rc 7
 expect_contains "$ERR" "000005_t5.up.sql"
-# validate reads every file
+# validate and doctor read every file
 pgm validate
 expect_rc 0
+pgm doctor --json
+expect_not_contains "$OUT" "000005_t5.up.sql" "doctor does not take the planted checksum"
 PGMIGRATE_CACHE_DIR=off pgm status --json
 expect_eq "$(state_of 5)" applied "PGMIGRATE_CACHE_DIR=off reads the file"
 
