@@ -124,6 +124,12 @@ static void check_config(pgm_ctx *ctx, pgm_doctor_report *r, int libpq_ok)
 		pgm_buf_printf(&b, "database %s (from PG* variables)", target ? target : "?");
 	pgm_buf_printf(&b, "; migrations folder \"%s\" (from %s); table %s; env file %s", path, pgm_origin_name(po),
 		ctx->table_display ? ctx->table_display : "schema_migrations", ctx->env_file ? ctx->env_file : "(none)");
+	{
+		pgm_origin co;
+		char *cache = pgm_ctx_checksum_cache(ctx, &co);
+		pgm_buf_printf(&b, "; checksum cache %s (from %s)", cache ? cache : "off (every file is read)", pgm_origin_name(co));
+		free(cache);
+	}
 	c = add(r, "config", PGM_CHECK_PASS, pgm_buf_take(&b));
 	if (!pgm_ctx_has_database(ctx)) {
 		c->status = PGM_CHECK_WARN;

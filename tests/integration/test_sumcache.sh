@@ -34,6 +34,8 @@ expect_eq "$(jget env checksum_cache)" "$SUMS" "env names the cache file"
 expect_eq "$(jget env checksum_cache_from)" default
 PGMIGRATE_CACHE_DIR=off pgm env
 expect_contains "$OUT" "checksums: not cached  (from environment)"
+pgm doctor
+expect_contains "$OUT" "checksum cache $SUMS (from default)" "doctor's config check names the cache"
 sum5=$(sha256sum migrations/000005_t5.up.sql | cut -d' ' -f1)
 line5=$(grep '^5 ' "$SUMS")
 expect_eq "$(echo "$line5" | awk '{ print $2, $6, $7 }')" "$(stat -c %s migrations/000005_t5.up.sql) $sum5 t5" "entry of version 5"
