@@ -182,9 +182,6 @@ static int load_hist(pgm_ctx *ctx, PGresult *res);
 #define SESSION_GUC_SQL "DO $pgm$BEGIN PERFORM pg_catalog.set_config('client_connection_check_interval', '1000', false); " \
 	"EXCEPTION WHEN OTHERS THEN NULL; END$pgm$;\n"
 
-/* sent with the first message that runs a migration, not at connect: a
- * no-op `up` or `status` runs nothing long, and the DO block costs a
- * fresh backend the loading of PL/pgSQL (a millisecond and a half) */
 /* where the server's default is synchronous_commit = off, what makes the
  * transaction's COMMIT durable when it returns; "" elsewhere */
 const char *pgm__sync_local(const pgm_ctx *ctx)
@@ -192,6 +189,9 @@ const char *pgm__sync_local(const pgm_ctx *ctx)
 	return ctx->sync_commit_off ? "SET LOCAL synchronous_commit TO local; " : "";
 }
 
+/* sent with the first message that runs a migration, not at connect: a
+ * no-op `up` or `status` runs nothing long, and the DO block costs a
+ * fresh backend the loading of PL/pgSQL (a millisecond and a half) */
 const char *pgm__db_session_sql(pgm_ctx *ctx)
 {
 	if (!ctx->guc_pending)
@@ -466,13 +466,33 @@ static int cmp_hist_rows(const void *a, const void *b)
 	return x->id > y->id ? -1 : x->id < y->id;
 }
 
+void pgm__local_time_text(double epoch, char out[40])
+{
+	struct tm tm;
+	long off;
+	size_t n;
+	char sign;
+	if (pgm_os_localtime((int64_t)epoch /* after 1970: the cast is the floor */, &tm, &off) != 0) {
+		snprintf(out, 40, "?");
+		return;
+	}
+	n = strftime(out, 40, "%Y-%m-%d %H:%M:%S", &tm);
+	sign = off < 0 ? '-' : '+';
+	if (off < 0)
+		off = -off;
+	if (off % 3600 / 60)
+		snprintf(out + n, 40 - n, "%c%02ld:%02ld", sign, off / 3600, off % 3600 / 60);
+	else
+		snprintf(out + n, 40 - n, "%c%02ld", sign, off / 3600);
+}
+
 const char *pgm__hist_at(const pgm_hist *h)
 {
 	pgm_hist *w = (pgm_hist *)h; /* the text is a cache of at_epoch */
 	if (!h->has_at)
 		return "";
 	if (!h->at[0])
-		pgm_os_local_time(h->at_epoch, w->at);
+		pgm__local_time_text(h->at_epoch, w->at);
 	return h->at;
 }
 

@@ -485,12 +485,8 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 	/* applied files changed, older ones skipped, files gone */
 	if (exists && ctx->loaded) {
 		pgm_status *st = NULL;
-		int got;
-		/* a diagnosis reads every applied file, none taken from the checksum cache */
-		ctx->sumcache_skip = 1;
-		got = pgm_status_get(&st, ctx);
-		ctx->sumcache_skip = 0;
-		if (got == 0) {
+		/* a diagnosis reads every applied file */
+		if (pgm__status_get_read_all(&st, ctx) == 0) {
 			size_t modified = 0, ooo = 0, missing = 0;
 			const char *first = NULL;
 			for (i = 0; i < st->count; i++) {

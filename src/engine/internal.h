@@ -97,7 +97,9 @@ int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char 
  * first), else read now.
  */
 struct pgm_mig;
-void pgm__prehash_start(pgm_ctx *ctx);
+/* the applied files' checksums from the cache or a thread, while the
+ * connection is made (libpq is loaded first); 0 or libpq's loading error */
+int pgm__prehash_start(pgm_ctx *ctx);
 void pgm__prehash_limit(pgm_ctx *ctx, int64_t version);
 /* the main thread waits for the server: the stamps are checked now when the
  * checksum cache made a thread not worth it (pgm__prehash_start) */
@@ -105,6 +107,9 @@ void pgm__prehash_idle(pgm_ctx *ctx);
 /* a checksum cache file's text into the files' c_* fields: entries, or -1 (source.c) */
 int pgm__sumcache_parse(pgm_ctx *ctx, char *text, const char *folder);
 int pgm__mig_checksum(pgm_ctx *ctx, struct pgm_mig *m, char out[65]);
+/* pgm_status_get with every applied file read, none taken from the
+ * checksum cache: the thorough checks (validate, doctor; runner.c) */
+int pgm__status_get_read_all(pgm_status **out, pgm_ctx *ctx);
 
 /* ---- lexer ---- */
 typedef enum {
@@ -271,6 +276,9 @@ typedef struct pgm_hist {
 /* when the row was written, as local time text ("" when unknown): made
  * on first use, as a no-op `up` over 1,000 migrations shows none of them */
 const char *pgm__hist_at(const pgm_hist *h);
+/* seconds since 1970 as local time "YYYY-MM-DD HH:MM:SS+HH" (+HH:MM for
+ * zones off the hour), like PostgreSQL's to_char(..., 'YYYY-MM-DD HH24:MI:SSOF') */
+void pgm__local_time_text(double epoch, char out[40]);
 
 /* error helpers (error.c) */
 void pgm_error_clear(pgm_ctx *ctx);

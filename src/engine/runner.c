@@ -208,14 +208,8 @@ static int prepare(pgm_ctx *ctx, int sums, int64_t *cur, int *dirty)
 	ctx->steps_done = 0;
 	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
-	if (sums) {
-		/* libpq first: its loading maps and relocates a dozen libraries, and
-		 * with the hashing thread running every page it touches would stop
-		 * that thread's CPU too (TLB shootdowns): 3 ms more of a no-op up */
-		if ((rc = pgm__load_libpq(ctx)) != 0)
-			return rc;
-		pgm__prehash_start(ctx);
-	}
+	if (sums && (rc = pgm__prehash_start(ctx)) != 0)
+		return rc;
 	if (ctx->dry_run) {
 		/* everything a dry run does, creating the tracking tables included,
 		 * happens in one transaction that run_plan rolls back */
@@ -1367,12 +1361,10 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 		free(st);
 		return rc;
 	}
-	/* libpq before the hashing thread, as in prepare() */
-	if ((rc = pgm__load_libpq(ctx)) != 0) {
+	if ((rc = pgm__prehash_start(ctx)) != 0) {
 		free(st);
 		return rc;
 	}
-	pgm__prehash_start(ctx);
 	if ((rc = pgm_db_read_state(ctx, 0, &exists, &st->version, &st->dirty)) != 0) {
 		free(st);
 		return rc;
@@ -1459,6 +1451,15 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 	ctx->cur_dirty = st->dirty;
 	*out = st;
 	return 0;
+}
+
+int pgm__status_get_read_all(pgm_status **out, pgm_ctx *ctx)
+{
+	int rc;
+	ctx->sumcache_skip = 1;
+	rc = pgm_status_get(out, ctx);
+	ctx->sumcache_skip = 0;
+	return rc;
 }
 
 void pgm_status_free(pgm_status *st)
@@ -1587,13 +1588,8 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 			add_ctx_problem(v, ctx, rc == PGM_ECONNECT ? "connection" : "database");
 		} else {
 			pgm_status *st = NULL;
-			int got;
 			v->db_checked = 1;
-			/* the thorough check: every applied file is read, none taken from the checksum cache */
-			ctx->sumcache_skip = 1;
-			got = pgm_status_get(&st, ctx);
-			ctx->sumcache_skip = 0;
-			if (got == 0) {
+			if (pgm__status_get_read_all(&st, ctx) == 0) {
 				for (i = 0; i < st->count; i++) {
 					const pgm_status_row *r = &st->rows[i];
 					char *msg = NULL;

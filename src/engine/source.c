@@ -816,7 +816,7 @@ static void sumcache_write(pgm_ctx *ctx)
 {
 	pgm_buf b = PGM_BUF_INIT;
 	size_t i, n = 0;
-	char *dir, *slash;
+	char *dir;
 	pgm_os_stamp st;
 
 	if (!ctx->sumcache_file)
@@ -842,17 +842,10 @@ static void sumcache_write(pgm_ctx *ctx)
 				(long long)m->c_stamp.id, m->c_sum, m->name);
 	}
 	pgm_buf_printf(&b, "end %zu\n", n);
-	dir = pgm_strdup(ctx->sumcache_file);
-	slash = dir ? strrchr(dir, '/') : NULL;
-#ifdef _WIN32
-	{
-		char *bs = dir ? strrchr(dir, '\\') : NULL;
-		if (bs && (!slash || bs > slash))
-			slash = bs;
-	}
-#endif
-	if (slash)
-		*slash = '\0';
+	/* the folder: the path without its file name and the separator before it */
+	dir = pgm_strndup(ctx->sumcache_file, (size_t)(base_name(ctx->sumcache_file) - ctx->sumcache_file));
+	if (dir && *dir)
+		dir[strlen(dir) - 1] = '\0';
 	/* a cache is a convenience: when it cannot be written, the files are read next time */
 	if (!b.failed && dir && pgm_os_mkdirs_private(dir) == 0 && pgm_os_write_replace(ctx->sumcache_file, b.ptr, b.len) == 0)
 		sumcache_prune(dir);
@@ -883,12 +876,18 @@ static void prehash_forget(pgm_ctx *ctx)
 	ctx->prehash_inline = 0;
 }
 
-void pgm__prehash_start(pgm_ctx *ctx)
+int pgm__prehash_start(pgm_ctx *ctx)
 {
 	pgm_os_stamp st;
 	size_t i;
+	int rc;
 	if (ctx->prehash || ctx->prehash_inline || !ctx->loaded || ctx->nmigs < PREHASH_MIN_FILES)
-		return;
+		return 0;
+	/* libpq first: its loading maps and relocates a dozen libraries, and
+	 * with a hashing thread running every page it touches would stop that
+	 * thread's CPU too (TLB shootdowns): 3 ms more of a no-op `up` */
+	if ((rc = pgm__load_libpq(ctx)) != 0)
+		return rc;
 	prehash_forget(ctx);
 	for (i = 0; i < ctx->nmigs; i++) {
 		pgm_mig *m = &ctx->migs[i];
@@ -904,11 +903,12 @@ void pgm__prehash_start(pgm_ctx *ctx)
 	if (ctx->sumcache_file && pgm_os_stamp_path(ctx->sumcache_file, &st) == 0 &&
 	    st.size >= (int64_t)(SUMCACHE_MIN_ENTRY * ctx->nmigs)) {
 		ctx->prehash_inline = 1;
-		return;
+		return 0;
 	}
 	if (ctx->sumcache_file)
 		sumcache_read(ctx);
 	ctx->prehash = pgm_os_thread_start(prehash_main, ctx);
+	return 0;
 }
 
 void pgm__prehash_idle(pgm_ctx *ctx)

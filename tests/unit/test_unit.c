@@ -657,15 +657,15 @@ static void test_local_time(void)
 {
 	char out[40];
 	set_tz("UTC0");
-	pgm_os_local_time(0.0, out);
+	pgm__local_time_text(0.0, out);
 	CHECK_STR(out, "1970-01-01 00:00:00+00");
-	pgm_os_local_time(1795928323.999, out); /* a fraction is cut, not rounded */
+	pgm__local_time_text(1795928323.999, out); /* a fraction is cut, not rounded */
 	CHECK_STR(out, "2026-11-29 04:58:43+00");
 	set_tz("IST-5:30");
-	pgm_os_local_time(0.0, out);
+	pgm__local_time_text(0.0, out);
 	CHECK_STR(out, "1970-01-01 05:30:00+05:30");
 	set_tz("EST5");
-	pgm_os_local_time(0.0, out);
+	pgm__local_time_text(0.0, out);
 	CHECK_STR(out, "1969-12-31 19:00:00-05");
 }
 

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "../pq.h"
 
@@ -83,9 +84,9 @@ int pgm_os_owned_by_me(const char *path);
 
 double pgm_os_now_ms(void);      /* monotonic milliseconds */
 void pgm_os_sleep_ms(int ms);
-/* seconds since 1970 as local time "YYYY-MM-DD HH:MM:SS+HH" (+HH:MM for
- * zones off the hour), like PostgreSQL's to_char(..., 'YYYY-MM-DD HH24:MI:SSOF') */
-void pgm_os_local_time(double epoch, char out[40]);
+/* seconds since 1970 as local time, and the zone's offset east of UTC in
+ * seconds; 0 or -1 */
+int pgm_os_localtime(int64_t t, struct tm *out, long *east);
 /* current UTC time as YYYYMMDDHHMMSS digits (15 bytes with NUL) */
 void pgm_os_utc_stamp(char out[15]);
 

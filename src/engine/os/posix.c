@@ -64,6 +64,7 @@ int pgm_os_isdir(const char *path)
  * instead of stdio saves the FILE's allocation, its buffer and an fstat per
  * file, a third of the cost of checking 1,000 small migration files */
 #define FD_OF(fh) ((int)((intptr_t)(fh) - 1))
+#define FH_OF(fd) ((void *)((intptr_t)(fd) + 1))
 
 void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
 {
@@ -75,7 +76,7 @@ void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
 		snprintf(errbuf, errsize, "%s", strerror(errno));
 		return NULL;
 	}
-	return (void *)((intptr_t)fd + 1);
+	return FH_OF(fd);
 }
 
 long pgm_os_fread(void *fh, void *buf, size_t n)
@@ -104,16 +105,11 @@ void pgm_os_fclose(void *fh)
 		close(FD_OF(fh));
 }
 
-int64_t pgm_os_fsize(void *fh)
+/* the stamp of a regular file from the stat call's result (rc 0) */
+static int stamp_of(int rc, const struct stat *st, pgm_os_stamp *out)
 {
-	struct stat st;
-	if (fstat(FD_OF(fh), &st) != 0 || !S_ISREG(st.st_mode))
+	if (rc != 0 || !S_ISREG(st->st_mode))
 		return -1;
-	return (int64_t)st.st_size;
-}
-
-static void stamp_of(const struct stat *st, pgm_os_stamp *out)
-{
 	out->size = (int64_t)st->st_size;
 #if defined(__APPLE__)
 	out->mtime_ns = (int64_t)st->st_mtimespec.tv_sec * 1000000000 + st->st_mtimespec.tv_nsec;
@@ -124,39 +120,37 @@ static void stamp_of(const struct stat *st, pgm_os_stamp *out)
 #endif
 	/* the device too: the same inode number on another volume is another file */
 	out->id = (uint64_t)st->st_ino ^ ((uint64_t)st->st_dev << 40);
+	return 0;
 }
 
 int pgm_os_fstamp(void *fh, pgm_os_stamp *out)
 {
 	struct stat st;
-	if (fstat(FD_OF(fh), &st) != 0 || !S_ISREG(st.st_mode))
-		return -1;
-	stamp_of(&st, out);
-	return 0;
+	return stamp_of(fstat(FD_OF(fh), &st), &st, out);
+}
+
+int64_t pgm_os_fsize(void *fh)
+{
+	pgm_os_stamp st;
+	return pgm_os_fstamp(fh, &st) == 0 ? st.size : -1;
 }
 
 int pgm_os_stamp_path(const char *path, pgm_os_stamp *out)
 {
 	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return -1;
-	stamp_of(&st, out);
-	return 0;
+	return stamp_of(stat(path, &st), &st, out);
 }
 
 void *pgm_os_dir_open(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? NULL : (void *)((intptr_t)fd + 1);
+	return fd < 0 ? NULL : FH_OF(fd);
 }
 
 int pgm_os_stamp_in(void *dir, const char *name, pgm_os_stamp *out)
 {
 	struct stat st;
-	if (!dir || fstatat(FD_OF(dir), name, &st, 0) != 0 || !S_ISREG(st.st_mode))
-		return -1;
-	stamp_of(&st, out);
-	return 0;
+	return dir ? stamp_of(fstatat(FD_OF(dir), name, &st, 0), &st, out) : -1;
 }
 
 void pgm_os_dir_close(void *dir)
@@ -254,39 +248,10 @@ int pgm_os_mkdirs_private(const char *path)
 	return pgm_os_isdir(path) ? 0 : -1;
 }
 
-int pgm_os_write_replace(const char *path, const char *data, size_t len)
+/* a new file (1 when it exists) with data, made with mode; -1 on error */
+static int write_new_mode(const char *path, const char *data, size_t len, mode_t mode, char *errbuf, size_t errsize)
 {
-	size_t n = strlen(path) + 32, off = 0;
-	char *tmp = malloc(n);
-	int fd, rc = -1;
-	if (!tmp)
-		return -1;
-	snprintf(tmp, n, "%s.%ld.tmp", path, (long)getpid());
-	/* a new file, never one planted (or a link) in a shared folder */
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-		free(tmp);
-		return -1;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (close(fd) == 0 && off == len && rename(tmp, path) == 0)
-		rc = 0;
-	else
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-int pgm_os_write_new(const char *path, const char *data, size_t len, char *errbuf, size_t errsize)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	size_t off = 0;
 
 	if (fd < 0) {
@@ -311,6 +276,29 @@ int pgm_os_write_new(const char *path, const char *data, size_t len, char *errbu
 		return -1;
 	}
 	return 0;
+}
+
+int pgm_os_write_new(const char *path, const char *data, size_t len, char *errbuf, size_t errsize)
+{
+	return write_new_mode(path, data, len, 0644, errbuf, errsize);
+}
+
+int pgm_os_write_replace(const char *path, const char *data, size_t len)
+{
+	size_t n = strlen(path) + 32;
+	char errbuf[64], *tmp = malloc(n);
+	int rc = -1;
+	if (!tmp)
+		return -1;
+	snprintf(tmp, n, "%s.%ld.tmp", path, (long)getpid());
+	/* a new file (O_EXCL: never one planted, or a link, in a shared folder) */
+	(void)unlink(tmp);
+	if (write_new_mode(tmp, data, len, 0600, errbuf, sizeof errbuf) == 0 && rename(tmp, path) == 0)
+		rc = 0;
+	else
+		unlink(tmp);
+	free(tmp);
+	return rc;
 }
 
 int pgm_os_remove(const char *path)
@@ -359,30 +347,13 @@ void pgm_os_sleep_ms(int ms)
 		;
 }
 
-
-/* the "+HH" or "+HH:MM" of an offset east of UTC in seconds */
-static void put_offset(char *out, size_t size, long off)
+int pgm_os_localtime(int64_t t, struct tm *out, long *east)
 {
-	char sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	if (off % 3600 / 60)
-		snprintf(out, size, "%c%02ld:%02ld", sign, off / 3600, off % 3600 / 60);
-	else
-		snprintf(out, size, "%c%02ld", sign, off / 3600);
-}
-
-void pgm_os_local_time(double epoch, char out[40])
-{
-	time_t t = (time_t)epoch; /* after 1970: the cast is the floor */
-	struct tm tm;
-	size_t n;
-	if (!localtime_r(&t, &tm)) {
-		snprintf(out, 40, "?");
-		return;
-	}
-	n = strftime(out, 40, "%Y-%m-%d %H:%M:%S", &tm);
-	put_offset(out + n, 40 - n, (long)tm.tm_gmtoff);
+	time_t tt = (time_t)t;
+	if (!localtime_r(&tt, out))
+		return -1;
+	*east = (long)out->tm_gmtoff;
+	return 0;
 }
 
 void pgm_os_utc_stamp(char out[15])

@@ -384,19 +384,13 @@ int pgm_os_mkdirs_private(const char *path)
 
 int pgm_os_write_replace(const char *path, const char *data, size_t len)
 {
-	char *tmp = pgm_aprintf("%s.%lu.tmp", path, (unsigned long)GetCurrentProcessId());
+	char errbuf[64], *tmp = pgm_aprintf("%s.%lu.tmp", path, (unsigned long)GetCurrentProcessId());
 	wchar_t *wt = tmp ? to_wide(tmp) : NULL, *wp = to_wide(path);
-	HANDLE h = INVALID_HANDLE_VALUE;
-	DWORD written = 0;
 	int rc = -1;
 	if (wt && wp) {
+		/* a new file (CREATE_NEW: never one planted in a shared folder) */
 		DeleteFileW(wt);
-		h = CreateFileW(wt, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
-	}
-	if (h != INVALID_HANDLE_VALUE) {
-		BOOL ok = len <= 0xFFFFFFFFu && WriteFile(h, data, (DWORD)len, &written, NULL) && written == len;
-		CloseHandle(h);
-		if (ok && MoveFileExW(wt, wp, MOVEFILE_REPLACE_EXISTING))
+		if (pgm_os_write_new(tmp, data, len, errbuf, sizeof errbuf) == 0 && MoveFileExW(wt, wp, MOVEFILE_REPLACE_EXISTING))
 			rc = 0;
 		else
 			DeleteFileW(wt);
@@ -495,34 +489,15 @@ void pgm_os_sleep_ms(int ms)
 	Sleep((DWORD)ms);
 }
 
-
-/* the "+HH" or "+HH:MM" of an offset east of UTC in seconds */
-static void put_offset(char *out, size_t size, long off)
+int pgm_os_localtime(int64_t t, struct tm *out, long *east)
 {
-	char sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	if (off % 3600 / 60)
-		snprintf(out, size, "%c%02ld:%02ld", sign, off / 3600, off % 3600 / 60);
-	else
-		snprintf(out, size, "%c%02ld", sign, off / 3600);
-}
-
-void pgm_os_local_time(double epoch, char out[40])
-{
-	__time64_t t = (__time64_t)epoch; /* after 1970: the cast is the floor */
-	struct tm lt;
-	size_t n;
-	if (_localtime64_s(&lt, &t) != 0) {
-		snprintf(out, 40, "?");
-		return;
-	}
-	n = strftime(out, 40, "%Y-%m-%d %H:%M:%S", &lt);
+	__time64_t tt = (__time64_t)t, wall;
+	if (_localtime64_s(out, &tt) != 0)
+		return -1;
 	/* the offset: local wall time read as if it were UTC, minus the instant */
-	{
-		__time64_t wall = _mkgmtime64(&lt);
-		put_offset(out + n, 40 - n, wall == -1 ? 0L : (long)(wall - t));
-	}
+	wall = _mkgmtime64(out);
+	*east = wall == -1 ? 0L : (long)(wall - tt);
+	return 0;
 }
 
 void pgm_os_utc_stamp(char out[15])
