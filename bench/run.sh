@@ -336,28 +336,11 @@ if { [ "$FULL" = 1 ] && [ -z "$ONLY" ]; } || { [ -n "$ONLY" ] && want B10; }; th
 fi
 
 # ---------------------------------------------------------------- no-op and status
-# quick CMD...: median seconds of QUICK_RUNS runs (output discarded)
-quick() {
-    local i t0 ts=""
-    for i in $(seq 1 "$QUICK_RUNS"); do
-        t0=$EPOCHREALTIME
-        "$@" > /dev/null 2>&1 || die "failed: $*"
-        ts="$ts $(elapsed "$t0")"
-    done
-    echo "$ts" | median
-}
-add_row() { # add_row SCENARIO TOOL SECONDS BASELINE_SECONDS
-    ROWS+=("$1|$2|$3|$(awk -v a="$3" -v b="$4" 'BEGIN { printf "%.2f", a / b }')|")
-    log "   $1 / $2: median ${3}s"
-}
-
-if want noop; then
-phase "no-op up and status over 1,000 applied migrations"
 # interleaved: each round runs every command once, so a slow minute of this
 # shared VM weighs on all of them alike; prints one median per command
-quick_rounds() { # quick_rounds N CMD1 -- CMD2 -- ...  (CMDs are function names with args)
+quick_rounds() { # quick_rounds N CMD1 -- CMD2 -- ...  (a CMD may be a shell function)
     local n=$1 r j t0; shift
-    local -a cmds=() cur=() times=()
+    local -a cmds=() times=()
     local c=""
     for a in "$@"; do
         if [ "$a" = "--" ]; then cmds+=("$c"); c=""; else c="$c $(printf '%q' "$a")"; fi
@@ -372,6 +355,14 @@ quick_rounds() { # quick_rounds N CMD1 -- CMD2 -- ...  (CMDs are function names 
     done
     for j in "${!cmds[@]}"; do echo "${times[$j]}" | median; done
 }
+quick() { quick_rounds "$QUICK_RUNS" "$@"; } # quick CMD...: its median seconds of QUICK_RUNS runs
+add_row() { # add_row SCENARIO TOOL SECONDS BASELINE_SECONDS
+    ROWS+=("$1|$2|$3|$(awk -v a="$3" -v b="$4" 'BEGIN { printf "%.2f", a / b }')|")
+    log "   $1 / $2: median ${3}s"
+}
+
+if want noop; then
+phase "no-op up and status over 1,000 applied migrations"
 pgm_nocache() { PGMIGRATE_CACHE_DIR=off "$PGM" "$@"; }
 freshdb bench_applied
 "$PGM" --database "$(url bench_applied)" --path "$WORK/B/gm" up > /dev/null 2>&1 || die "pgmigrate up failed"
