@@ -83,6 +83,36 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 	return 0;
 }
 
+/*
+ * A name PostgreSQL would cut is refused: the server keeps the first 63
+ * bytes of a name (NAMEDATALEN - 1), so a long table name would make the
+ * history table "<table>_history" the same table as the tracking one.
+ * Text that is not UTF-8 cannot be sent (client_encoding is UTF8).
+ */
+static int check_table_name(pgm_ctx *ctx, const char *t)
+{
+	size_t nt = strlen(ctx->table_name), ns = ctx->table_schema ? strlen(ctx->table_schema) : 0;
+	if (!pgm__utf8_valid(t, strlen(t))) {
+		pgm_fail(ctx, PGM_EUSAGE, "invalid table name: it is not valid UTF-8");
+		pgm_set_hint(ctx, "give --table (or PGMIGRATE_TABLE) as UTF-8 text");
+		return PGM_EUSAGE;
+	}
+	if (nt + strlen(PGM_HISTORY_SUFFIX) > PGM_NAME_MAX) {
+		pgm_fail(ctx, PGM_EUSAGE, "table name \"%s\" is too long (%zu bytes)", ctx->table_name, nt);
+		pgm_set_detail(ctx, "the history table is named after it, \"%s%s\", and PostgreSQL keeps only the first %d bytes "
+			"of a name: the table name plus \"%s\" must fit in %d bytes", ctx->table_name, PGM_HISTORY_SUFFIX,
+			PGM_NAME_MAX, PGM_HISTORY_SUFFIX, PGM_NAME_MAX);
+		pgm_set_hint(ctx, "use a table name of at most %d bytes", (int)(PGM_NAME_MAX - strlen(PGM_HISTORY_SUFFIX)));
+		return PGM_EUSAGE;
+	}
+	if (ns > PGM_NAME_MAX) {
+		pgm_fail(ctx, PGM_EUSAGE, "schema name \"%s\" is too long (%zu bytes)", ctx->table_schema, ns);
+		pgm_set_detail(ctx, "PostgreSQL keeps only the first %d bytes of a name", PGM_NAME_MAX);
+		return PGM_EUSAGE;
+	}
+	return 0;
+}
+
 static int set_table(pgm_ctx *ctx, const char *t)
 {
 	const char *dot = strchr(t, '.');
@@ -95,9 +125,11 @@ static int set_table(pgm_ctx *ctx, const char *t)
 	} else {
 		ctx->table_name = pgm_strdup(t);
 	}
+	if (!ctx->table_name || (dot && !ctx->table_schema))
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	if (!ctx->table_name[0] || (ctx->table_schema && !ctx->table_schema[0]))
 		return pgm_fail(ctx, PGM_EUSAGE, "invalid table name \"%s\"", t);
-	return 0;
+	return check_table_name(ctx, t);
 }
 
 /*

@@ -158,17 +158,11 @@ static int ok_result(pgm_ctx *ctx, PGresult *res, ExecStatusType want, const cha
 	return 0;
 }
 
-/* quoted "schema"."table" */
+/* quoted "schema"."table" (as libpq quotes it: sqlquote.c) */
 static char *quote_qualified(pgm_ctx *ctx, const char *schema, const char *table)
 {
-	char *qs = ctx->pq->escapeIdentifier(ctx->conn, schema, strlen(schema));
-	char *qt = ctx->pq->escapeIdentifier(ctx->conn, table, strlen(table));
-	char *r = (qs && qt) ? pgm_aprintf("%s.%s", qs, qt) : NULL;
-	if (qs)
-		ctx->pq->freemem(qs);
-	if (qt)
-		ctx->pq->freemem(qt);
-	return r;
+	(void)ctx;
+	return pgm__sql_qualified(schema, table, NULL);
 }
 
 static int parse_state(pgm_ctx *ctx, PGresult *res, int64_t *out_version, int *out_dirty);
@@ -567,6 +561,43 @@ static int load_hist(pgm_ctx *ctx, PGresult *res)
 	return 0;
 }
 
+int pgm__tracking_ddl(pgm_buf *b, const char *qtable, const char *qhistory, const char *table)
+{
+	char *note, *lit;
+	if (qtable)
+		pgm_buf_printf(b, "CREATE TABLE IF NOT EXISTS %s (version bigint not null primary key, dirty boolean not null);\n",
+			qtable);
+	if (!qhistory)
+		return b->failed ? -1 : 0;
+	pgm_buf_printf(b,
+		"CREATE TABLE IF NOT EXISTS %s (\n"
+		"  id bigserial primary key,\n"
+		"  version bigint not null,\n"
+		"  name text not null,\n"
+		"  direction text not null,\n"
+		"  outcome text not null,\n"
+		"  checksum text,\n"
+		"  checksum_adopted boolean not null default false,\n"
+		"  started_at timestamptz not null default pg_catalog.clock_timestamp(),\n"
+		"  duration_ms double precision,\n"
+		"  db_user text not null default current_user,\n"
+		"  os_user text,\n"
+		"  pgmigrate_version text not null,\n"
+		"  failed_statement integer,\n"
+		"  error text);\n", qhistory);
+	/* the table's name is the user's text: quoted as a whole literal, never pasted into one */
+	note = pgm_aprintf("pgmigrate: every migration applied, reverted or forced, with checksums; "
+		"%s beside it is golang-migrate's table", table);
+	lit = note ? pgm__sql_literal(note) : NULL;
+	if (lit)
+		pgm_buf_printf(b, "COMMENT ON TABLE %s IS %s;\n", qhistory, lit);
+	else
+		b->failed = 1;
+	free(note);
+	free(lit);
+	return b->failed ? -1 : 0;
+}
+
 /*
  * The tracking row and the latest history row of every version, in one
  * round trip; with `create`, both tables are created when missing (the
@@ -599,28 +630,11 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 			*out_exists = 1;
 		return 0;
 	}
-	if (exists == 0)
-		pgm_buf_printf(&b, "CREATE TABLE IF NOT EXISTS %s (version bigint not null primary key, dirty boolean not null);\n",
-			ctx->qtable);
+	if ((exists == 0 || (create && !ctx->history_exists)) &&
+	    pgm__tracking_ddl(&b, exists == 0 ? ctx->qtable : NULL, create && !ctx->history_exists ? ctx->qhistory : NULL,
+	                      ctx->table_name) != 0)
+		b.failed = 1;
 	if (create && !ctx->history_exists) {
-		pgm_buf_printf(&b,
-			"CREATE TABLE IF NOT EXISTS %s (\n"
-			"  id bigserial primary key,\n"
-			"  version bigint not null,\n"
-			"  name text not null,\n"
-			"  direction text not null,\n"
-			"  outcome text not null,\n"
-			"  checksum text,\n"
-			"  checksum_adopted boolean not null default false,\n"
-			"  started_at timestamptz not null default pg_catalog.clock_timestamp(),\n"
-			"  duration_ms double precision,\n"
-			"  db_user text not null default current_user,\n"
-			"  os_user text,\n"
-			"  pgmigrate_version text not null,\n"
-			"  failed_statement integer,\n"
-			"  error text);\n"
-			"COMMENT ON TABLE %s IS 'pgmigrate: every migration applied, reverted or forced, with checksums; %s beside it is golang-migrate''s table';\n",
-			ctx->qhistory, ctx->qhistory, ctx->table_name);
 		ctx->history_created = 1;
 		ctx->history_exists = 1;
 	}

@@ -387,16 +387,25 @@ static void check_session(pgm_ctx *ctx, pgm_doctor_report *r, char **out_schema,
 		set(&c->hint, pgm_strdup("create the schema (CREATE SCHEMA ...), fix search_path, or pass --table SCHEMA.schema_migrations"));
 	} else if (strcmp(pq->getvalue(res, 0, 5), "t") != 0) {
 		c = add(r, "privileges", PGM_CHECK_FAIL, pgm_aprintf("schema \"%s\" does not exist", schema));
-		set(&c->hint, pgm_aprintf("create it (CREATE SCHEMA \"%s\"), or fix --table / PGMIGRATE_TABLE", schema));
+		char *qs = pgm__sql_ident(schema);
+		set(&c->hint, pgm_aprintf("create it (CREATE SCHEMA %s), or fix --table / PGMIGRATE_TABLE", qs ? qs : "?"));
+		free(qs);
 	} else if (strcmp(pq->getvalue(res, 0, 6), "t") != 0 || strcmp(pq->getvalue(res, 0, 7), "t") != 0) {
 		c = add(r, "privileges", PGM_CHECK_FAIL, pgm_aprintf("user \"%s\" may not create tables in schema \"%s\"", user, schema));
-		set(&c->hint, pgm_aprintf("as the schema's owner: GRANT USAGE, CREATE ON SCHEMA \"%s\" TO \"%s\" (since PostgreSQL 15 "
-			"only the database owner may create in schema public by default), or connect as the owner", schema, user));
+		char *qs = pgm__sql_ident(schema), *qu = pgm__sql_ident(user);
+		set(&c->hint, pgm_aprintf("as the schema's owner: GRANT USAGE, CREATE ON SCHEMA %s TO %s (since PostgreSQL 15 "
+			"only the database owner may create in schema public by default), or connect as the owner",
+			qs ? qs : "?", qu ? qu : "?"));
+		free(qs);
+		free(qu);
 	} else if (!pq->getisnull(res, 0, 8) && strcmp(pq->getvalue(res, 0, 8), "t") != 0) {
 		c = add(r, "privileges", PGM_CHECK_FAIL, pgm_aprintf("user \"%s\" may not read and write the tracking table %s.%s",
 			user, schema, ctx->table_name));
-		set(&c->hint, pgm_aprintf("GRANT SELECT, INSERT, DELETE ON \"%s\".\"%s\" TO \"%s\" (and on its _history table), "
-			"or connect as the user that ran the migrations", schema, ctx->table_name, user));
+		char *qt = pgm__sql_qualified(schema, ctx->table_name, NULL), *qu = pgm__sql_ident(user);
+		set(&c->hint, pgm_aprintf("GRANT SELECT, INSERT, DELETE ON %s TO %s (and on its _history table), "
+			"or connect as the user that ran the migrations", qt ? qt : "?", qu ? qu : "?"));
+		free(qt);
+		free(qu);
 	} else {
 		add(r, "privileges", PGM_CHECK_PASS, pgm_aprintf("user \"%s\" may create tables in schema \"%s\"", user, schema));
 	}

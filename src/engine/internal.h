@@ -50,6 +50,21 @@ char *pgm_aprintf(const char *fmt, ...) PGM_PRINTF(1, 2);
 /* strcmp with runs of digits compared as numbers ("16.10" > "16.9") */
 int pgm__natcmp(const char *a, const char *b);
 
+/* ---- SQL quoting without a connection (sqlquote.c) ---- */
+/* 1 when s[0..n) is UTF-8 that PostgreSQL accepts (no NUL byte) */
+int pgm__utf8_valid(const char *s, size_t n);
+/* "ident" / 'literal' (" E'...'" when it holds a backslash), as libpq's
+ * PQescapeIdentifier / PQescapeLiteral write them for UTF-8; caller frees;
+ * NULL for text that is not valid UTF-8, or out of memory */
+char *pgm__sql_ident(const char *s);
+char *pgm__sql_literal(const char *s);
+/* "schema"."table<suffix>" (suffix may be NULL); caller frees */
+char *pgm__sql_qualified(const char *schema, const char *table, const char *suffix);
+/* the longest name PostgreSQL keeps (NAMEDATALEN - 1 bytes); longer ones it cuts */
+#define PGM_NAME_MAX 63
+/* what the history table's name adds to the tracking table's */
+#define PGM_HISTORY_SUFFIX "_history"
+
 /* ---- dotenv ---- */
 typedef struct pgm_dotenv_entry {
 	char *key;
@@ -323,6 +338,10 @@ const pgm_hist *pgm_db_hist(const pgm_ctx *ctx, int64_t version);
 int pgm_db_exec_multi(pgm_ctx *ctx, const char *sql, PGresult **out, int nout);
 void pgm__hist_free(pgm_ctx *ctx);
 const char *pgm__hist_query(pgm_ctx *ctx);
+/* the SQL creating the tracking table (qtable, when not NULL) and the history
+ * table (qhistory, when not NULL) with its comment naming `table`; pure text
+ * (db.c, fuzzed by fuzz_tablename); 0 or -1 (out of memory, invalid UTF-8) */
+int pgm__tracking_ddl(pgm_buf *b, const char *qtable, const char *qhistory, const char *table);
 
 /* ---- linter (lint.c): the checks over texts in memory, for pgm_lint and the tests ---- */
 typedef struct pgm__lint_input {
