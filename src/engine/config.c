@@ -48,6 +48,41 @@ const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin 
 	return lookup(ctx, name, origin);
 }
 
+/*
+ * A .env says which database to change and how to name the tracking table:
+ * one planted by another user (a shared or world-writable folder, a
+ * checkout made by someone else) would run their text with our rights. Like
+ * OpenSSH with authorized_keys, only a file of our own or the system's that
+ * nobody else may write is read; any other is refused, never skipped, as
+ * skipping would silently change which database the command runs on.
+ * Checked on the open file, so it cannot be swapped after the check.
+ */
+static int check_env_trusted(pgm_ctx *ctx, void *fh, const char *path)
+{
+	char owner[128] = "?";
+	unsigned mode = 0;
+	int t = pgm_os_fh_trusted(fh, owner, sizeof owner, &mode);
+	if (t == PGM_OS_FOREIGN) {
+		pgm_fail(ctx, PGM_ECONFIG, "env file \"%s\" belongs to another user (%s): not read", path, owner);
+		pgm_set_detail(ctx, "a .env chooses the database and the tracking table: only your own files, "
+			"or the system's, are read");
+		pgm_set_hint(ctx, "if the file is yours, take it over (chown); else remove it, run pgmigrate in your own "
+			"folder, or give your own file with --env-file");
+		return PGM_ECONFIG;
+	}
+	if (t == PGM_OS_SHARED) {
+		pgm_fail(ctx, PGM_ECONFIG, "env file \"%s\" may be changed by other users (mode %04o, owner %s): not read",
+			path, mode, owner);
+		pgm_set_detail(ctx, "a .env chooses the database and the tracking table: only a file that no one "
+			"but its owner may write is read");
+		pgm_set_hint(ctx, "chmod go-w \"%s\"", path);
+		return PGM_ECONFIG;
+	}
+	if (t != 0)
+		return pgm_fail(ctx, PGM_ECONFIG, "could not tell who owns the env file \"%s\": not read", path);
+	return 0;
+}
+
 static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 {
 	char errbuf[256], perr[160];
@@ -55,7 +90,7 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 	pgm_buf b = PGM_BUF_INIT;
 	char chunk[8192];
 	long got;
-	int line = 0;
+	int line = 0, rc;
 
 	if (!fh) {
 		if (!required)
@@ -63,6 +98,10 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 		pgm_fail(ctx, PGM_ECONFIG, "could not read the env file \"%s\"", path);
 		pgm_set_detail(ctx, "%s", errbuf);
 		return PGM_ECONFIG;
+	}
+	if ((rc = check_env_trusted(ctx, fh, path)) != 0) {
+		pgm_os_fclose(fh);
+		return rc;
 	}
 	b.max = 16u << 20;
 	while ((got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
@@ -221,8 +260,6 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		char *envf = pgm_os_path_join(ctx->project_above, ".env");
 		if (!envf)
 			rc = PGM_ENOMEM;
-		else if (pgm_os_isfile(envf) && !pgm_os_owned_by_me(envf))
-			rc = pgm_fail(ctx, PGM_ECONFIG, "%s belongs to another user: not read", envf);
 		else if ((rc = read_env_file(ctx, envf, 0)) == 0)
 			rc = rebase_dotenv_paths(ctx);
 		free(envf);

@@ -81,6 +81,15 @@ int pgm_os_path_is_absolute(const char *path);
 /* 1 when the file or folder belongs to the user running pgmigrate (POSIX:
  * the owner uid; Windows: always 1, folders are guarded by ACLs) */
 int pgm_os_owned_by_me(const char *path);
+/* may a configuration file (.env), open for reading, be trusted? 0 when it
+ * belongs to the user running pgmigrate or to the system (POSIX: root;
+ * Windows: the Administrators group or SYSTEM) and, on POSIX, neither its
+ * group nor others may write it; PGM_OS_FOREIGN (another owner) or
+ * PGM_OS_SHARED (others may write it); -1 when it cannot be told. The
+ * owner's name (or number) goes to owner, the POSIX mode to *mode. */
+#define PGM_OS_FOREIGN 1
+#define PGM_OS_SHARED 2
+int pgm_os_fh_trusted(void *fh, char *owner, size_t owner_size, unsigned *mode);
 
 double pgm_os_now_ms(void);      /* monotonic milliseconds */
 void pgm_os_sleep_ms(int ms);

@@ -331,6 +331,29 @@ int pgm_os_owned_by_me(const char *path)
 	return stat(path, &st) == 0 && st.st_uid == geteuid();
 }
 
+int pgm_os_fh_trusted(void *fh, char *owner, size_t owner_size, unsigned *mode)
+{
+	struct stat st;
+	struct passwd pw, *found = NULL;
+	char pwbuf[1024];
+	uid_t me = geteuid();
+
+	if (fstat(FD_OF(fh), &st) != 0)
+		return -1;
+	/* the name, as ls -l shows it; the number when the passwd database has none */
+	if (getpwuid_r(st.st_uid, &pw, pwbuf, sizeof pwbuf, &found) == 0 && found)
+		snprintf(owner, owner_size, "%s", found->pw_name);
+	else
+		snprintf(owner, owner_size, "uid %lu", (unsigned long)st.st_uid);
+	*mode = (unsigned)(st.st_mode & 07777);
+	if (st.st_uid != me && st.st_uid != 0)
+		return PGM_OS_FOREIGN;
+	/* OpenSSH's rule for authorized_keys: nobody but the owner may write it */
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return PGM_OS_SHARED;
+	return 0;
+}
+
 double pgm_os_now_ms(void)
 {
 	struct timespec ts;

@@ -20,6 +20,7 @@
 #include "../internal.h"
 
 #include <windows.h>
+#include <aclapi.h>
 #include <io.h>
 #include <process.h>
 #include <stdio.h>
@@ -470,6 +471,53 @@ int pgm_os_owned_by_me(const char *path)
 {
 	(void)path;
 	return 1;
+}
+
+/*
+ * The owner of a .env, the Windows way: the owner SID of the open file must
+ * be the current user's, or the Administrators group's or SYSTEM's (files
+ * made by an elevated process, or by an installer, belong to those). Who
+ * may write it is not checked: that is the file's ACL, which a user's
+ * folders already limit to that user; a file in a shared folder that
+ * someone else made keeps that someone as its owner, and is refused.
+ */
+int pgm_os_fh_trusted(void *fh, char *owner, size_t owner_size, unsigned *mode)
+{
+	HANDLE h = (HANDLE)_get_osfhandle(_fileno((FILE *)fh)), tok = NULL;
+	PSID sid = NULL;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	TOKEN_USER *tu = NULL;
+	DWORD n = 0;
+	wchar_t name[256], dom[256];
+	DWORD nn = 256, dn = 256;
+	SID_NAME_USE use;
+	int rc = -1;
+
+	*mode = 0;
+	snprintf(owner, owner_size, "?");
+	if (h == INVALID_HANDLE_VALUE ||
+	    GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &sid, NULL, NULL, NULL, &sd) != ERROR_SUCCESS)
+		return -1;
+	if (LookupAccountSidW(NULL, sid, name, &nn, dom, &dn, &use)) {
+		char *u = to_utf8(name), *d = to_utf8(dom);
+		if (u && d && *d)
+			snprintf(owner, owner_size, "%s\\%s", d, u);
+		else if (u)
+			snprintf(owner, owner_size, "%s", u);
+		free(u);
+		free(d);
+	}
+	if (IsWellKnownSid(sid, WinBuiltinAdministratorsSid) || IsWellKnownSid(sid, WinLocalSystemSid)) {
+		rc = 0;
+	} else if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
+		GetTokenInformation(tok, TokenUser, NULL, 0, &n);
+		if (n > 0 && (tu = malloc(n)) != NULL && GetTokenInformation(tok, TokenUser, tu, n, &n))
+			rc = EqualSid(sid, tu->User.Sid) ? 0 : PGM_OS_FOREIGN;
+		free(tu);
+		CloseHandle(tok);
+	}
+	LocalFree(sd);
+	return rc;
 }
 
 /* ---- time, console ---- */
