@@ -74,6 +74,8 @@ int cmd_doctor(cli *c);
 int pgm_cli_main(int argc, char **argv);
 
 /* parse a version argument; 0 on success */
+/* 0, -1 when s is not a whole number, -2 when it is out of range (CLI_VERSION_RANGE) */
 int parse_version_arg(const char *s, long long *out);
+#define CLI_VERSION_RANGE "version %s is out of range: versions are PostgreSQL bigints, at most 9223372036854775807"
 
 #endif

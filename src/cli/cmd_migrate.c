@@ -72,7 +72,7 @@ static void summary(cli *c, double ms)
 int cmd_migrate(cli *c)
 {
 	double t0 = pgm_os_now_ms();
-	int rc, n = 0;
+	int rc, n = 0, prc = 0;
 	long long v;
 
 	if (strcmp(c->command, "up") == 0) {
@@ -85,12 +85,14 @@ int cmd_migrate(cli *c)
 			return cli_usage_error(c, "usage: pgmigrate down [N | --all]  (default: 1 step)");
 		rc = pgm_down(c->ctx, c->all ? -1 : n);
 	} else if (strcmp(c->command, "goto") == 0) {
-		if (c->argc != 1 || parse_version_arg(c->argv[0], &v) != 0 || v < 0)
-			return cli_usage_error(c, "usage: pgmigrate goto V  (V: a migration version)");
+		if (c->argc != 1 || (prc = parse_version_arg(c->argv[0], &v)) != 0 || v < 0)
+			return prc == -2 ? cli_usage_error(c, CLI_VERSION_RANGE, c->argv[0])
+			                 : cli_usage_error(c, "usage: pgmigrate goto V  (V: a migration version)");
 		rc = pgm_goto(c->ctx, (int64_t)v);
 	} else {
-		if (c->argc != 1 || parse_version_arg(c->argv[0], &v) != 0 || v < -1)
-			return cli_usage_error(c, "usage: pgmigrate force V  (V: a version, or -1 for none)");
+		if (c->argc != 1 || (prc = parse_version_arg(c->argv[0], &v)) != 0 || v < -1)
+			return prc == -2 ? cli_usage_error(c, CLI_VERSION_RANGE, c->argv[0])
+			                 : cli_usage_error(c, "usage: pgmigrate force V  (V: a version, or -1 for none)");
 		rc = pgm_force(c->ctx, (int64_t)v);
 	}
 	if (rc != 0)

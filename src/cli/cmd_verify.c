@@ -191,8 +191,9 @@ int cmd_verify(cli *c)
 	if (c->argc > 1 || (c->argc == 1 && (c->all || c->pending)) || (c->all && c->pending))
 		return cli_usage_error(c, "usage: pgmigrate verify [V | --pending | --all]");
 	if (c->argc == 1) {
-		if (parse_version_arg(c->argv[0], &v) != 0 || v < 0)
-			return cli_usage_error(c, "invalid version \"%s\"", c->argv[0]);
+		int prc = parse_version_arg(c->argv[0], &v);
+		if (prc != 0 || v < 0)
+			return cli_usage_error(c, prc == -2 ? CLI_VERSION_RANGE : "invalid version \"%s\"", c->argv[0]);
 		mode = PGM_VERIFY_ONE;
 	} else if (c->all) {
 		mode = PGM_VERIFY_ALL;

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "../engine/os/os.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,11 +95,15 @@ int parse_version_arg(const char *s, long long *out)
 {
 	char *end;
 	long long v;
-	if (!s || !*s)
+	if (!s || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
 		return -1;
+	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (*end != '\0')
 		return -1;
+	/* strtoll saturates: 99999999999999999999 is not 9223372036854775807 */
+	if (errno == ERANGE)
+		return -2;
 	*out = v;
 	return 0;
 }
