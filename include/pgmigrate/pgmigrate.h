@@ -71,8 +71,10 @@ typedef struct pgm_error {
 	int line;              /**< 1-based, 0 when unknown */
 	int column;            /**< 1-based, in characters, 0 when unknown */
 	int statement;         /**< 1-based statement number, 0 when unknown */
-	char *source_line;     /**< the text of `line`, without newline */
+	char *source_line;     /**< the text of `line` without newline, or an excerpt of a long
+	                            line around `column` ("..." where cut) */
 	int64_t version;       /**< version concerned, -1 when none */
+	int source_column;     /**< the position's column within source_line, 0 when unknown */
 } pgm_error;
 
 /** Options the caller sets before pgm_ctx_new. NULL means "not given". */
@@ -369,7 +371,9 @@ typedef struct pgm_finding {
 	int64_t version;       /**< the migration's version */
 	char *message;         /**< what is wrong and why, lower case, no period */
 	char *fix;             /**< what to write instead */
-	char *source_line;     /**< the text of `line` without newline, or NULL */
+	char *source_line;     /**< the text of `line` without newline (an excerpt around `column`
+	                            when the line is long, "..." where cut), or NULL */
+	int source_column;     /**< the position's column within source_line */
 } pgm_finding;
 
 typedef struct pgm_lint_result {

@@ -27,7 +27,7 @@ static void print_caret(const pgm_finding *f)
 	printf("%6d | %s\n", f->line, s);
 	fputs("       | ", stdout);
 	/* walk characters up to the column, keeping tabs so the caret lines up */
-	for (i = 0; s[i] && col < f->column; i++) {
+	for (i = 0; s[i] && col < (f->source_column > 0 ? f->source_column : f->column); i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if ((ch & 0xC0) == 0x80)
 			continue;

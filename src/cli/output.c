@@ -23,6 +23,36 @@ const char *color(const cli *c, const char *code)
 #define CYAN "\033[36m"
 #define DIM "\033[2m"
 
+/* the length of the UTF-8 character at s (1 for ASCII), 0 when the bytes
+ * there are not one (RFC 3629: no overlong forms, surrogates or values
+ * above U+10FFFF) */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t need, k;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		need = 1;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		need = 2, lo = s[0] == 0xE0 ? 0xA0 : 0x80, hi = s[0] == 0xED ? 0x9F : 0xBF;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		need = 3, lo = s[0] == 0xF0 ? 0x90 : 0x80, hi = s[0] == 0xF4 ? 0x8F : 0xBF;
+	else
+		return 0;
+	for (k = 1; k <= need; k++) {
+		/* the string's NUL ends a cut character too */
+		if (s[k] < lo || s[k] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	return need + 1;
+}
+
+/* a JSON string: always valid UTF-8, so a byte that is not part of a UTF-8
+ * character (a file name from a Latin-1 file system) becomes U+FFFD, as a
+ * UTF-8 decoder would read it */
 void json_str(FILE *f, const char *s)
 {
 	if (!s) {
@@ -32,6 +62,16 @@ void json_str(FILE *f, const char *s)
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
+		if (ch >= 0x80) {
+			size_t k = utf8_len((const unsigned char *)s);
+			if (k == 0) {
+				fputs("\\ufffd", f);
+			} else {
+				fwrite(s, 1, k, f);
+				s += k - 1;
+			}
+			continue;
+		}
 		switch (ch) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
@@ -145,8 +185,9 @@ static void print_source_caret(const pgm_error *e)
 		return;
 	fprintf(stderr, "%6d | %s\n", e->line, s);
 	fputs("       | ", stderr);
-	/* walk characters up to the column, keeping tabs so the caret lines up */
-	for (i = 0; s[i] && col < e->column; i++) {
+	/* walk characters up to the column, keeping tabs so the caret lines up
+	 * (the column within an excerpt of a long line, when it is one) */
+	for (i = 0; s[i] && col < (e->source_column > 0 ? e->source_column : e->column); i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if ((ch & 0xC0) == 0x80)
 			continue;

@@ -93,7 +93,9 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 	int line = 0, rc;
 
 	if (!fh) {
-		if (!required)
+		/* an optional file that is not there (or a regular file we may not
+		 * read, as before) is skipped; a device, a FIFO or a folder is an error */
+		if (!required && (!pgm_os_exists(path) || pgm_os_isfile(path)))
 			return 0;
 		pgm_fail(ctx, PGM_ECONFIG, "could not read the env file \"%s\"", path);
 		pgm_set_detail(ctx, "%s", errbuf);
@@ -104,7 +106,8 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 		return rc;
 	}
 	b.max = 16u << 20;
-	while ((got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
+	/* the cap ends the loop (pgm_os_fopen_read already refuses /dev/zero) */
+	while (!b.failed && (got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
 		pgm_buf_put(&b, chunk, (size_t)got);
 	pgm_os_fclose(fh);
 	if (got < 0 || b.failed) {

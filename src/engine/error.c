@@ -143,7 +143,6 @@ size_t pgm_char_to_byte(const char *text, size_t len, long pos)
 void pgm_error_place(pgm_ctx *ctx, const char *file, int64_t version, const char *text, size_t len,
 	size_t off, int line_base, const pgm_lex_result *lex, int statement)
 {
-	size_t ls, le;
 	free(ctx->err.file);
 	ctx->err.file = pgm_strdup(file);
 	ctx->err.version = version;
@@ -153,16 +152,9 @@ void pgm_error_place(pgm_ctx *ctx, const char *file, int64_t version, const char
 		off = len;
 	pgm_text_position(text, len, off, &ctx->err.line, &ctx->err.column);
 	ctx->err.line += line_base - 1;
-	ls = off;
-	while (ls > 0 && text[ls - 1] != '\n')
-		ls--;
-	le = off;
-	while (le < len && text[le] != '\n')
-		le++;
-	if (le > ls && text[le - 1] == '\r')
-		le--;
+	/* an excerpt around the position: a long line is not echoed whole */
 	free(ctx->err.source_line);
-	ctx->err.source_line = pgm_strndup(text + ls, le - ls);
+	ctx->err.source_line = pgm__line_excerpt(text, len, off, 1, &ctx->err.source_column);
 	if (statement <= 0 && lex) {
 		size_t i;
 		for (i = 0; i < lex->count; i++)

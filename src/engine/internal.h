@@ -358,7 +358,59 @@ typedef struct pgm__lint_input {
 int pgm__lint_run(pgm_lint_result **out, const pgm__lint_input *in, size_t n,
 	const char *const *disabled, char **out_bad);
 
-/* read a migration body: BOM stripped; caller frees */
+/* read a migration body: BOM stripped; caller frees. A body that is not
+ * text (a NUL byte, not UTF-8: textcheck.c) is refused (PGM_ESOURCE, with
+ * file, line and column); Ctrl-C ends the read (PGM_ECANCELED). */
 int pgm_read_body(pgm_ctx *ctx, const char *path, const char *display, char **out, size_t *out_len);
+/* read a file to its end with the checks of pgm_read_body, keeping none of
+ * it: a streamed migration before any of it is sent (source.c) */
+int pgm__check_file(pgm_ctx *ctx, const char *path, const char *display);
+
+/* ---- textcheck.c: a migration file is UTF-8 text without NUL bytes ---- */
+typedef enum {
+	PGM_TEXT_OK = 0,
+	PGM_TEXT_NUL,          /* a NUL byte */
+	PGM_TEXT_UTF8,         /* not UTF-8 (or the text ends inside a character) */
+	PGM_TEXT_UTF16         /* a UTF-16 byte order mark at the start */
+} pgm_text_problem;
+
+typedef struct pgm_textcheck {
+	uint64_t off;          /* bytes fed so far */
+	int line, col;         /* where the next byte is (pgm_text_position's counting) */
+	int cr;                /* the last byte was a CR */
+	int need;              /* continuation bytes the current character still needs */
+	unsigned char lo, hi;  /* the range of the next one */
+	unsigned char seq_bytes[4];
+	size_t seq_len;
+	uint64_t seq_off;      /* where the current character began */
+	int seq_line, seq_col;
+	/* the first problem */
+	pgm_text_problem problem;
+	uint64_t bad_off;
+	int bad_line, bad_col;
+	unsigned char bad_byte;
+} pgm_textcheck;
+
+void pgm__textcheck_init(pgm_textcheck *tc);
+/* the next piece of the text (its UTF-8 BOM removed): 0, or -1 at the first
+ * problem (tc->problem, bad_off, bad_line, bad_col), and -1 from then on */
+int pgm__textcheck_feed(pgm_textcheck *tc, const char *text, size_t n);
+/* the end of the text: -1 when it ends inside a character */
+int pgm__textcheck_end(pgm_textcheck *tc);
+/* the whole text at once: init, feed, end */
+int pgm__text_check(pgm_textcheck *tc, const char *text, size_t len);
+/* the error for tc's problem (PGM_ESOURCE) on the context: message, detail,
+ * hint, file, line, column, and the source line from text (the problem at
+ * byte `off` of text[0..len), which starts a line when text_starts_line) */
+int pgm__textcheck_fail(pgm_ctx *ctx, const pgm_textcheck *tc, const char *display, const char *text, size_t len,
+	size_t off, int text_starts_line);
+/* the line around byte off of text as shown under an error: at most about
+ * 100 characters on each side ("..." where cut), control characters and
+ * bytes that are not UTF-8 as '?'; *out_col: off's column in it. Caller frees. */
+char *pgm__line_excerpt(const char *text, size_t len, size_t off, int text_starts_line, int *out_col);
+/* 1 when the C string is valid UTF-8 (a file name) */
+int pgm__is_utf8(const char *s);
+/* s with each byte that is not part of a UTF-8 character as \xNN; caller frees */
+char *pgm__utf8_shown(const char *s);
 
 #endif

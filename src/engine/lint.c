@@ -335,18 +335,6 @@ static size_t stmt_at(const lfile *f, size_t off)
 	return f->lex.count;
 }
 
-static char *line_text(const char *text, size_t len, size_t off)
-{
-	size_t s = off, e = off;
-	if (s > len)
-		s = e = len;
-	while (s > 0 && text[s - 1] != '\n' && text[s - 1] != '\r')
-		s--;
-	while (e < len && text[e] != '\n' && text[e] != '\r')
-		e++;
-	return pgm_strndup(text + s, e - s);
-}
-
 /*
  * Record a finding unless the rule is off: for the run, for the file
  * (plus `extra_mask`, the other file of the pair), or for the statement
@@ -378,7 +366,7 @@ static void report(linter *L, int rule, size_t fi, size_t off, int file_level, u
 	p->f.message = msg;
 	p->f.fix = fix;
 	pgm_text_position(f->text, f->len, off, &p->f.line, &p->f.column);
-	p->f.source_line = f->len > 0 ? line_text(f->text, f->len, off) : NULL;
+	p->f.source_line = f->len > 0 ? pgm__line_excerpt(f->text, f->len, off, 1, &p->f.source_column) : NULL;
 	p->file = fi;
 	p->off = off;
 	p->seq = L->nfound;

@@ -323,15 +323,23 @@ static int load_step(pgm_ctx *ctx, step *s)
 				if (!notx) {
 					s->stream = 1;
 					s->len = (size_t)size;
-					return 0;
+					/* read to its end before any of it is sent: a NUL byte or a byte
+					 * that is not UTF-8 late in the file refuses it now, not after
+					 * the statements before it ran (run_stream checks again as it
+					 * sends, for a file changed in between) */
+					if ((rc = pgm__check_file(ctx, path, s->display)) != 0)
+						ctx->err.version = s->m->pub.version;
+					return rc;
 				}
 			}
 		} else if (fh) {
 			pgm_os_fclose(fh);
 		}
 	}
-	if ((rc = pgm_read_body(ctx, path, s->display, &s->body, &s->len)) != 0)
+	if ((rc = pgm_read_body(ctx, path, s->display, &s->body, &s->len)) != 0) {
+		ctx->err.version = s->m->pub.version;
 		return rc;
+	}
 	pgm_checksum(s->body, s->len, s->checksum);
 	if (pgm_lex(&s->lex, s->body, s->len) != 0)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
@@ -799,6 +807,49 @@ static void locate_piece(pgm_ctx *ctx, const step *s, const char *piece, size_t 
 }
 
 /*
+ * What a streamed file's unsent tail holds before its next statement when
+ * nothing can be sent yet: comments and blank lines, dropped so that a huge
+ * comment is not held (and refused) as if it were a statement. Whole lines
+ * go (the columns of what stays are right); of a line comment still open at
+ * the tail's end only its "--" stays (the rest of its line is comment too).
+ */
+static void stream_drop_comments(pgm_buf *tail, int *line_base)
+{
+	size_t pos = 0, limit = tail->len, from;
+	int open_comment = 0;
+	pgm_token t;
+
+	while (pgm_token_next(&t, tail->ptr, tail->len, &pos)) {
+		if (t.type == PGM_TOK_LINE_COMMENT && t.start + t.len == tail->len) {
+			open_comment = 1;
+			limit = t.start;
+			break;
+		}
+		if (t.type != PGM_TOK_LINE_COMMENT && (t.type != PGM_TOK_BLOCK_COMMENT || t.error)) {
+			limit = t.start;
+			break;
+		}
+	}
+	for (from = limit; from > 0 && tail->ptr[from - 1] != '\n'; from--)
+		;
+	*line_base += count_lines(tail->ptr, from);
+	if (open_comment) {
+		/* keep "--", and a CR at the end (its LF may come next) */
+		size_t end = tail->len - (tail->ptr[tail->len - 1] == '\r' && tail->len > limit + 2);
+		if (end > limit + 2) {
+			*line_base += count_lines(tail->ptr + limit + 2, end - limit - 2);
+			memmove(tail->ptr + limit + 2, tail->ptr + end, tail->len - end);
+			tail->len -= end - limit - 2;
+		}
+	}
+	if (from > 0) {
+		memmove(tail->ptr, tail->ptr + from, tail->len - from);
+		tail->len -= from;
+	}
+	tail->ptr[tail->len] = '\0';
+}
+
+/*
  * A large migration in its one transaction, read and sent in pieces of
  * whole statements (psql's way), so memory stays bounded whatever the file
  * size; its checksum is computed on the way and recorded at the end.
@@ -868,6 +919,17 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 			rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory streaming \"%s\"", s->display);
 			goto out;
 		}
+		if (n > 0 && memchr(p, '\0', n)) {
+			/* load_step found none: the file changed since. The piece sent would end
+			 * at the NUL; the transaction is rolled back instead. */
+			size_t at = tail.len - n + (size_t)((const char *)memchr(p, '\0', n) - p);
+			rc = pgm_fail(ctx, PGM_ESOURCE, "the file has a NUL byte");
+			locate_piece(ctx, s, tail.ptr, tail.len, at, line_base, 0);
+			pgm_set_detail(ctx, "%s changed while it was applied and now has a NUL byte, where the SQL sent to the server "
+				"would end; the migration was rolled back", s->display);
+			pgm_set_hint(ctx, "remove the NUL bytes (grep -naP '\\x00' FILE finds them), then run again");
+			goto out;
+		}
 		if (tail.len == 0)
 			continue;
 		if (pgm_lex(&lx, tail.ptr, tail.len) != 0) {
@@ -894,6 +956,8 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 		}
 		if (eof && cut < tail.len)
 			cut = tail.len; /* trailing comments and blanks */
+		if (cut == 0 && !eof)
+			stream_drop_comments(&tail, &line_base);
 		if (cut == 0 && tail.len > STREAM_MAX_STATEMENT) {
 			pgm_lex_free(&lx);
 			rc = pgm_fail(ctx, PGM_ESOURCE, "a statement of %s is larger than %u MiB", s->display, STREAM_MAX_STATEMENT >> 20);
@@ -1562,7 +1626,8 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 					ctx->err.file = pgm_strdup(st.display);
 					ctx->err.version = m->pub.version;
 				}
-				add_ctx_problem(v, ctx, "unreadable");
+				/* not text (a NUL byte, not UTF-8), or not readable (a device, a FIFO) */
+				add_ctx_problem(v, ctx, ctx->err.code == PGM_ESOURCE ? "invalid_text" : "unreadable");
 			} else if (st.stream) {
 				/* too large to hold: its statements are checked as it is streamed */
 			} else if (st.lex.count == 0) {

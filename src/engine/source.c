@@ -206,6 +206,18 @@ int pgm_load(pgm_ctx *ctx)
 		if (m == 0)
 			continue;
 		disp = display_path(ctx, s.names[i]);
+		if (m > 0 && !pgm__is_utf8(s.names[i])) {
+			/* the history keeps names as text (UTF8): refused before anything runs */
+			char *shown = pgm__utf8_shown(disp);
+			if (!first_problem)
+				first_problem = pgm_aprintf("%s: the file name is not valid UTF-8", shown ? shown : "?");
+			pgm_warn(ctx, disp, "%s: the file name is not valid UTF-8 (bytes that are not are shown as \\xNN): "
+				"rename the file", shown ? shown : "?");
+			s.bad++;
+			free(shown);
+			free(disp);
+			continue;
+		}
 		if (m < 0) {
 			if (m == -2) {
 				if (!first_problem)
@@ -303,41 +315,114 @@ const pgm_migration *pgm_get(const pgm_ctx *ctx, size_t i)
 	return i < ctx->nmigs ? &ctx->migs[i].pub : NULL;
 }
 
-int pgm_read_body(pgm_ctx *ctx, const char *path, const char *display, char **out, size_t *out_len)
+/* a migration file, open: readable, and a regular file (pgm_os_fopen_read
+ * refuses devices, FIFOs and folders, also behind a link) */
+static void *open_migration(pgm_ctx *ctx, const char *path, const char *display)
 {
 	char errbuf[256];
 	void *fh = pgm_os_fopen_read(path, errbuf, sizeof errbuf);
-	pgm_buf b = PGM_BUF_INIT;
-	int64_t size;
-	char chunk[65536];
-	long got;
-
 	if (!fh) {
 		pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
 		pgm_set_detail(ctx, "%s", errbuf);
-		return PGM_EIO;
 	}
+	return fh;
+}
+
+/* the next piece of a migration file into chunk, its BOM removed (first):
+ * *out_p and *out_n; 1 while there is more, 0 at the end, or an error */
+static int read_piece(pgm_ctx *ctx, void *fh, const char *display, char *chunk, size_t size, int *first,
+	const char **out_p, size_t *out_n)
+{
+	long got;
+	if (ctx->interrupted)
+		return pgm_fail(ctx, PGM_ECANCELED, "interrupted while reading \"%s\"", display);
+	if ((got = pgm_os_fread(fh, chunk, size)) < 0)
+		return pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+	*out_p = chunk;
+	*out_n = (size_t)got;
+	if (*first && got >= 3 && memcmp(chunk, "\xEF\xBB\xBF", 3) == 0) {
+		*out_p += 3;
+		*out_n -= 3;
+	}
+	*first = 0;
+	return got > 0;
+}
+
+int pgm_read_body(pgm_ctx *ctx, const char *path, const char *display, char **out, size_t *out_len)
+{
+	void *fh = open_migration(ctx, path, display);
+	pgm_buf b = PGM_BUF_INIT;
+	pgm_textcheck tc;
+	int64_t size;
+	char chunk[65536];
+	const char *p;
+	size_t n;
+	int first = 1, more;
+
+	if (!fh)
+		return PGM_EIO;
 	size = pgm_os_fsize(fh);
 	if (size > 0 && pgm_buf_grow(&b, (size_t)size) != 0) {
 		pgm_os_fclose(fh);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory reading \"%s\"", display);
 	}
-	while ((got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
-		pgm_buf_put(&b, chunk, (size_t)got);
-	pgm_os_fclose(fh);
-	if (got < 0 || b.failed) {
-		pgm_buf_free(&b);
-		return pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+	/* checked as it is read: a file of NULs (a sparse one) stops at once */
+	pgm__textcheck_init(&tc);
+	while ((more = read_piece(ctx, fh, display, chunk, sizeof chunk, &first, &p, &n)) > 0) {
+		pgm_buf_put(&b, p, n);
+		if (pgm__textcheck_feed(&tc, p, n) != 0)
+			break;
 	}
-	if (b.len >= 3 && memcmp(b.ptr, "\xEF\xBB\xBF", 3) == 0) {
-		memmove(b.ptr, b.ptr + 3, b.len - 3);
-		b.len -= 3;
+	pgm_os_fclose(fh);
+	if (more < 0 || b.failed) {
+		pgm_buf_free(&b);
+		return more < 0 ? more : pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
+	}
+	if (pgm__textcheck_end(&tc) != 0) {
+		int rc = pgm__textcheck_fail(ctx, &tc, display, b.ptr, b.len, (size_t)tc.bad_off, 1);
+		pgm_buf_free(&b);
+		return rc;
 	}
 	*out_len = b.len;
 	*out = pgm_buf_take(&b);
 	if (!*out)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	return 0;
+}
+
+int pgm__check_file(pgm_ctx *ctx, const char *path, const char *display)
+{
+	void *fh = open_migration(ctx, path, display);
+	pgm_textcheck tc;
+	size_t bufsize = 1 << 20, n;
+	char *chunk;
+	const char *p;
+	int first = 1, more = 0;
+	char last = '\n'; /* the byte before the piece: does the piece start a line? */
+
+	if (!fh)
+		return PGM_EIO;
+	if (!(chunk = malloc(bufsize))) {
+		pgm_os_fclose(fh);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	pgm__textcheck_init(&tc);
+	while ((more = read_piece(ctx, fh, display, chunk, bufsize, &first, &p, &n)) > 0) {
+		uint64_t start = tc.off;
+		if (pgm__textcheck_feed(&tc, p, n) != 0) {
+			/* the source line from this piece (its line may have begun in the one before) */
+			size_t at = tc.bad_off > start ? (size_t)(tc.bad_off - start) : 0;
+			more = pgm__textcheck_fail(ctx, &tc, display, p, n, at, last == '\n' || last == '\r');
+			break;
+		}
+		if (n > 0)
+			last = p[n - 1];
+	}
+	if (more == 0 && pgm__textcheck_end(&tc) != 0)
+		more = pgm__textcheck_fail(ctx, &tc, display, NULL, 0, 0, 1);
+	pgm_os_fclose(fh);
+	free(chunk);
+	return more < 0 ? more : 0;
 }
 
 /* lower-case ASCII letters, digits, '_' and non-ASCII (UTF-8) letters */
@@ -476,7 +561,7 @@ write_failed_up:
 /* the checksum of the file at path, read with buf; -1 when it cannot be
  * read or (max > 0) is larger than max bytes. Thread-safe. */
 static int hash_path(const char *path, char *buf, size_t bufsize, int64_t max, char *errbuf, size_t errsize,
-	char out[65], pgm_os_stamp *stamp)
+	char out[65], pgm_os_stamp *stamp, volatile int *stop)
 {
 	void *fh = pgm_os_fopen_read(path, errbuf, errsize);
 	pgm_sha256 s;
@@ -500,7 +585,8 @@ static int hash_path(const char *path, char *buf, size_t bufsize, int64_t max, c
 		left = st.size;
 	}
 	pgm_sha256_init(&s);
-	while (left != 0 && (got = pgm_os_fread(fh, buf, left > 0 && (uint64_t)left < bufsize ? (size_t)left : bufsize)) > 0) {
+	/* Ctrl-C (*stop) ends the read of a large file */
+	while (left != 0 && !*stop && (got = pgm_os_fread(fh, buf, left > 0 && (uint64_t)left < bufsize ? (size_t)left : bufsize)) > 0) {
 		const char *p = buf;
 		size_t n = (size_t)got;
 		if (left > 0)
@@ -513,7 +599,7 @@ static int hash_path(const char *path, char *buf, size_t bufsize, int64_t max, c
 		pgm_checksum_feed(&s, &cr, p, n);
 	}
 	pgm_os_fclose(fh);
-	if (got < 0) {
+	if (got < 0 || *stop) {
 		if (errbuf && errsize)
 			errbuf[0] = '\0';
 		return -1;
@@ -526,7 +612,9 @@ int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char 
 {
 	static char chunk[1 << 16];
 	char errbuf[256] = "";
-	if (hash_path(path, chunk, sizeof chunk, 0, errbuf, sizeof errbuf, out, NULL) != 0) {
+	if (hash_path(path, chunk, sizeof chunk, 0, errbuf, sizeof errbuf, out, NULL, &ctx->interrupted) != 0) {
+		if (ctx->interrupted)
+			return pgm_fail(ctx, PGM_ECANCELED, "interrupted while reading \"%s\"", display);
 		pgm_fail(ctx, PGM_EIO, "could not read \"%s\"", display);
 		if (errbuf[0])
 			pgm_set_detail(ctx, "%s", errbuf);
@@ -720,6 +808,7 @@ static const char *base_name(const char *path)
 static size_t prehash_files(pgm_ctx *ctx, char *buf, size_t bufsize, int hash)
 {
 	size_t i, misses = 0;
+	int never = 0;
 	int64_t settled = pgm_os_now_ns() - SUMCACHE_SETTLE_NS;
 	void *dir = ctx->sumcache_file ? pgm_os_dir_open(ctx->path) : NULL;
 
@@ -740,7 +829,8 @@ static size_t prehash_files(pgm_ctx *ctx, char *buf, size_t bufsize, int hash)
 			misses++;
 			continue;
 		}
-		if (hash_path(m->up_path, buf, bufsize, PREHASH_MAX_FILE, NULL, 0, m->pre_sum, &st) != 0)
+		/* files of at most 1 MiB, and a thread: no Ctrl-C flag (it is the main thread's) */
+		if (hash_path(m->up_path, buf, bufsize, PREHASH_MAX_FILE, NULL, 0, m->pre_sum, &st, &never) != 0)
 			continue;
 		m->pre_ok = 1;
 		/* a change time of 0 is no change time */

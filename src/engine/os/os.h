@@ -24,7 +24,9 @@ int pgm_os_listdir(const char *path, pgm_os_dir_cb fn, void *arg, char *errbuf, 
 /* 1 when path is an existing directory */
 int pgm_os_isdir(const char *path);
 
-/* open a file for reading; NULL with a message in errbuf */
+/* open a regular file for reading (links followed); NULL with a message in
+ * errbuf, also for a device, a FIFO, a socket or a folder, whose reads could
+ * block or never end (a FIFO's open does not wait for a writer) */
 void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize);
 /* read up to n bytes; returns bytes read, 0 at end, -1 on error */
 long pgm_os_fread(void *fh, void *buf, size_t n);
@@ -139,6 +141,8 @@ char *pgm_os_user_host(void);
 
 /* 1 when path names an existing regular file */
 int pgm_os_isfile(const char *path);
+/* 1 when something exists at path (links followed) */
+int pgm_os_exists(const char *path);
 
 /* ".exe" on Windows, "" elsewhere; the shared libpq's file name */
 const char *pgm_os_exe_suffix(void);

@@ -66,16 +66,51 @@ int pgm_os_isdir(const char *path)
 #define FD_OF(fh) ((int)((intptr_t)(fh) - 1))
 #define FH_OF(fd) ((void *)((intptr_t)(fd) + 1))
 
+/* what a file that is not a regular one is, for the message */
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a folder";
+	if (S_ISCHR(m))
+		return "a character device (such as /dev/zero)";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO (named pipe)";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "a special file";
+}
+
 void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
 {
+	struct stat st;
 	int fd;
+	/* O_NONBLOCK: opening a FIFO waits for a writer otherwise; the file is
+	 * refused below unless it is a regular file (after following links), so
+	 * a device never feeds a read loop forever */
 	do
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
-		snprintf(errbuf, errsize, "%s", strerror(errno));
+		if (errbuf && errsize)
+			snprintf(errbuf, errsize, "%s", strerror(errno));
 		return NULL;
 	}
+	if (fstat(fd, &st) != 0) {
+		if (errbuf && errsize)
+			snprintf(errbuf, errsize, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (errbuf && errsize)
+			snprintf(errbuf, errsize, "it is %s, not a regular file", file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	/* reads of a regular file never block anyway; the flag off, as usual */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return FH_OF(fd);
 }
 
@@ -537,6 +572,12 @@ int pgm_os_isfile(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int pgm_os_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
 }
 
 const char *pgm_os_exe_suffix(void)

@@ -188,13 +188,30 @@ int pgm_os_isfile(const char *path)
 	return a != INVALID_FILE_ATTRIBUTES && !(a & FILE_ATTRIBUTE_DIRECTORY);
 }
 
+int pgm_os_exists(const char *path)
+{
+	return attributes(path) != INVALID_FILE_ATTRIBUTES;
+}
+
 void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
 {
 	wchar_t *w = to_wide(path);
 	FILE *f = w ? _wfopen(w, L"rb") : NULL;
+	DWORD type;
 	if (!f)
 		snprintf(errbuf, errsize, "%s", strerror(errno));
 	free(w);
+	if (!f)
+		return NULL;
+	/* a file on a disk only: the device names (NUL, CON, COM1, also with an
+	 * extension or behind a link) and pipes could block or never end */
+	type = GetFileType((HANDLE)_get_osfhandle(_fileno(f)));
+	if (type != FILE_TYPE_DISK) {
+		snprintf(errbuf, errsize, "it is %s, not a regular file",
+			type == FILE_TYPE_CHAR ? "a character device (such as NUL or CON)" : type == FILE_TYPE_PIPE ? "a pipe" : "a special file");
+		fclose(f);
+		return NULL;
+	}
 	return f;
 }
 

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Hostile and broken migration files (issue 15, points 3, 8, 9 and 14):
+# a NUL byte (in a normal, a no-transaction and a streamed file) is refused
+# with file:line:col before anything of the file runs, so no partial apply
+# looks complete; a migration or .env that is a link to /dev/zero or a FIFO
+# is refused at once instead of hanging; a UTF-16 or Latin-1 file is named
+# (not the migration before it) and nothing is logged against another
+# version; a huge comment line is not a statement and no huge line is echoed;
+# a file name that is not UTF-8 is named and --json stays valid JSON.
+# `timeout 60` only guards against a hang (a regression fails, not blocks).
+. "$(dirname "$0")/lib.sh"
+
+P="timeout 60 $PGM_BIN"
+# hpgm ARGS...: pgm under the guard (124: it hung)
+hpgm() {
+    set +e
+    $P "$@" >"$WORK/.out" 2>"$WORK/.err"
+    RC=$?
+    set -e
+    OUT=$(cat "$WORK/.out")
+    ERR=$(cat "$WORK/.err")
+}
+# failed_rows V: the history rows that log a failure of version V
+failed_rows() { q "SELECT count(*) FROM schema_migrations_history WHERE version = $1 AND outcome = 'failed'"; }
+# every stdout line is JSON (python's parser; it refuses invalid UTF-8 too)
+all_json() {
+    CHECKS=$((CHECKS + 1))
+    printf '%s\n' "$OUT" | python3 -c '
+import json, sys
+for raw in sys.stdin.buffer.read().splitlines():
+    if raw.strip():
+        json.loads(raw.decode("utf-8"))
+' || { show >&2; fail "stdout is not JSON lines of valid UTF-8"; }
+}
+
+mig 000001 a "CREATE TABLE a (x int);" "DROP TABLE a;"
+
+# ---- a NUL byte in a normal file: refused at its place, nothing of the batch runs ----
+printf 'CREATE TABLE b (x int);\nINSERT INTO b VALUES (1);\nINSERT INTO b VALUES (2) \0 ;\n' >migrations/000002_b.up.sql
+printf 'DROP TABLE b;\n' >migrations/000002_b.down.sql
+hpgm up
+expect_rc 6
+expect_contains "$ERR" "migrations/000002_b.up.sql:3:26: error: the file has a NUL byte" "NUL: file:line:col"
+expect_contains "$ERR" "nothing of the file was sent"
+expect_not_contains "$ERR" "did not run every migration" "NUL: not the batch's message"
+expect_eq "$(tracked)" "" "NUL: nothing applied"
+expect_eq "$(user_tables)" "" "NUL: no table"
+expect_eq "$(failed_rows 1)$(failed_rows 2)" "00" "NUL: nothing logged"
+hpgm --json up
+expect_rc 6
+expect_eq "$(jget error file)" "migrations/000002_b.up.sql" "NUL: the JSON error's file"
+expect_eq "$(jget error line):$(jget error column)" "3:26" "NUL: the JSON error's place"
+hpgm validate --offline
+expect_rc 6
+expect_contains "$OUT" "migrations/000002_b.up.sql:3:26: error: the file has a NUL byte" "validate --offline"
+hpgm lint
+expect_rc 6
+expect_contains "$ERR" "migrations/000002_b.up.sql:3:26: error: the file has a NUL byte" "lint"
+hpgm verify 2
+expect_contains "$OUT$ERR" "the file has a NUL byte" "verify"
+# down: a NUL in a down file is refused before it runs
+printf 'CREATE TABLE b (x int);\n' >migrations/000002_b.up.sql
+hpgm up
+expect_rc 0
+printf 'DROP TABLE b;\0\nDROP TABLE a;\n' >migrations/000002_b.down.sql
+hpgm down 1
+expect_rc 6
+expect_contains "$ERR" "migrations/000002_b.down.sql:1:14: error: the file has a NUL byte" "down"
+expect_eq "$(tracked)" "2|f" "down refused: still at 2"
+table_exists b || fail "down refused: table b kept"
+printf 'DROP TABLE b;\n' >migrations/000002_b.down.sql
+hpgm down 1
+expect_rc 0
+
+# ---- a NUL byte in a no-transaction file: not cut into a plain table ----
+printf -- '-- pgmigrate:no-transaction\nCREATE TABLE b3 (x int) \0 PARTITION BY RANGE (x);\n' >migrations/000002_b.up.sql
+hpgm up
+expect_rc 6
+expect_contains "$ERR" "migrations/000002_b.up.sql:2:25: error: the file has a NUL byte" "no-transaction NUL"
+table_exists b3 && fail "a no-transaction file cut at its NUL made table b3"
+expect_eq "$(tracked)" "1|f" "no-transaction NUL: not dirty, at 1"
+expect_eq "$(failed_rows 2)" 0 "no-transaction NUL: nothing logged"
+
+# ---- a NUL byte in a streamed file (> 16 MiB), after line 1,000 ----
+gen() {  # gen FILE NUL_LINE: 17 MiB of one-row INSERTs into a, a NUL at the end of line NUL_LINE
+    python3 - "$@" <<'PY'
+import sys
+path, nul = sys.argv[1], int(sys.argv[2])
+row = "INSERT INTO a VALUES (%d); -- " + "x" * 60 + "\n"
+lines = [row % n for n in range(1, 200001)]  # about 19 MiB
+lines[nul - 1] += "INSERT INTO a VALUES (0)\0;\n"
+with open(path, "w") as f:
+    f.write("".join(lines))
+PY
+}
+gen migrations/000002_b.up.sql 1000
+hpgm up
+expect_rc 6
+expect_contains "$ERR" "migrations/000002_b.up.sql:1001:25: error: the file has a NUL byte" "streamed NUL"
+expect_eq "$(q 'SELECT count(*) FROM a')" 0 "streamed NUL: no row"
+expect_eq "$(tracked)" "1|f" "streamed NUL: not recorded"
+expect_eq "$(failed_rows 2)" 0 "streamed NUL: refused before any piece was sent (nothing to log)"
+hpgm validate --offline
+expect_rc 6
+expect_contains "$OUT" "migrations/000002_b.up.sql:1001:25: error: the file has a NUL byte" "validate --offline of a streamed file"
+# late in the file (in its last piece): refused all the same, before the first piece
+lines=$(wc -l <migrations/000002_b.up.sql)
+gen migrations/000002_b.up.sql $((lines - 5))
+hpgm up
+expect_rc 6
+expect_contains "$ERR" "the file has a NUL byte" "streamed NUL at the end"
+expect_eq "$(q 'SELECT count(*) FROM a')" 0 "streamed NUL at the end: no row"
+expect_eq "$(failed_rows 2)" 0 "streamed NUL at the end: nothing sent"
+
+# ---- special files: refused at once, in up, validate and lint ----
+rm migrations/000002_b.*
+ln -s /dev/zero migrations/000002_zero.up.sql
+for cmd in up validate lint; do
+    hpgm $cmd
+    [ "$RC" != 124 ] || fail "$cmd hung on a link to /dev/zero"
+    expect_contains "$OUT$ERR" "000002_zero.up.sql" "/dev/zero ($cmd): the file"
+    expect_contains "$OUT$ERR" "it is a character device (such as /dev/zero), not a regular file" "/dev/zero ($cmd)"
+done
+expect_eq "$(tracked)" "1|f" "/dev/zero: nothing ran"
+rm migrations/000002_zero.up.sql
+mkfifo migrations/000002_fifo.up.sql
+for cmd in up validate lint; do
+    hpgm $cmd
+    [ "$RC" != 124 ] || fail "$cmd hung on a FIFO"
+    expect_contains "$OUT$ERR" "it is a FIFO (named pipe), not a regular file" "FIFO ($cmd)"
+done
+rm migrations/000002_fifo.up.sql
+# .env: a link to /dev/zero, or a FIFO (found in the folder, and through --env-file)
+ln -s /dev/zero .env
+hpgm status
+[ "$RC" != 124 ] || fail "a .env linked to /dev/zero hung"
+expect_rc 1
+expect_contains "$ERR" "could not read the env file \".env\"" ".env -> /dev/zero"
+expect_contains "$ERR" "character device" ".env -> /dev/zero"
+rm .env
+mkfifo env.fifo
+hpgm --env-file env.fifo status
+[ "$RC" != 124 ] || fail "--env-file FIFO hung"
+expect_rc 1
+expect_contains "$ERR" "could not read the env file \"env.fifo\"" "--env-file FIFO"
+expect_contains "$ERR" "FIFO" "--env-file FIFO"
+mv env.fifo .env
+hpgm status
+expect_contains "$ERR" "FIFO" ".env FIFO"
+rm .env
+
+# ---- UTF-16 and Latin-1 in 000002: named, nothing logged for version 1 ----
+hpgm down 1
+expect_rc 0
+expect_eq "$(tracked)" "" "back to nothing applied"
+q "DELETE FROM schema_migrations_history" >/dev/null
+printf 'CREATE TABLE b (x int);\r\n' | iconv -f UTF-8 -t UTF-16 >migrations/000002_b.up.sql   # with a BOM
+hpgm up
+expect_rc 6
+expect_contains "$ERR" "migrations/000002_b.up.sql:1:1: error: the file is UTF-16, not UTF-8" "UTF-16"
+expect_contains "$ERR" "PowerShell 5.1" "UTF-16: says where it comes from"
+expect_not_contains "$ERR" "000001_a" "UTF-16: not the migration before"
+expect_eq "$(failed_rows 1)$(failed_rows 2)" "00" "UTF-16: nothing logged"
+expect_eq "$(tracked)" "" "UTF-16: nothing applied"
+printf -- "-- caf\xe9\nCREATE TABLE b (x int);\n" >migrations/000002_b.up.sql
+hpgm up
+expect_rc 6
+expect_contains "$ERR" "migrations/000002_b.up.sql:1:7: error: the file is not valid UTF-8" "Latin-1"
+expect_contains "$ERR" "byte 0xE9" "Latin-1: the byte"
+expect_not_contains "$ERR" "000001_a" "Latin-1: not the migration before"
+expect_eq "$(failed_rows 1)$(failed_rows 2)" "00" "Latin-1: nothing logged"
+rm migrations/000002_b.up.sql
+
+# ---- a huge comment line: not a statement, and no huge echo ----
+{ printf -- '-- '; head -c $((60 * 1024 * 1024)) /dev/zero | tr '\0' 'c'; printf '\nCREATE TABLE after_comment (x int);\n'; } \
+    >migrations/000002_comment.up.sql
+hpgm up
+expect_rc 0
+table_exists after_comment || fail "the statement after a 60 MiB comment line did not run"
+expect_eq "$(tracked)" "2|f" "huge comment: applied"
+rm migrations/000002_comment.up.sql
+q "DROP TABLE after_comment" >/dev/null
+q "DELETE FROM schema_migrations" >/dev/null
+q "INSERT INTO schema_migrations VALUES (1, false)" >/dev/null
+# an error on a 10 MiB line: an excerpt around the position, not the line
+{ printf 'SELECT 1 /* '; head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' 'c'; printf ' */ + ;\n'; } \
+    >migrations/000002_long.up.sql
+hpgm up
+expect_rc 1
+expect_contains "$ERR" "migrations/000002_long.up.sql:1:" "long line: the place"
+expect_contains "$ERR" "syntax error" "long line: the server's error"
+expect_contains "$ERR" "..." "long line: cut"
+[ ${#ERR} -lt 4096 ] || fail "long line: ${#ERR} bytes of stderr"
+CHECKS=$((CHECKS + 1))
+rm migrations/000002_long.up.sql
+
+# ---- a file name that is not UTF-8: named, and --json stays JSON ----
+printf 'CREATE TABLE n (x int);\n' >"migrations/000002_caf$(printf '\xe9').up.sql"
+hpgm --json up
+expect_rc 6
+all_json
+expect_contains "$OUT" 'the file name is not valid UTF-8' "bad name: the message"
+expect_contains "$OUT" 'caf\\xE9' "bad name: the byte shown"
+expect_not_contains "$OUT" "out of memory" "bad name: not out of memory"
+hpgm up
+expect_rc 6
+expect_contains "$ERR" "000002_caf\\xE9.up.sql: the file name is not valid UTF-8" "bad name (text)"
+table_exists n && fail "a file with a bad name ran"
+CHECKS=$((CHECKS + 1))
