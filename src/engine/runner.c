@@ -455,9 +455,10 @@ static void flush_wal(pgm_ctx *ctx)
 {
 	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK)
 		return;
-	ctx->pq->clear(ctx->pq->exec(ctx->conn, ctx->sync_commit_off
-		? "BEGIN; SET LOCAL synchronous_commit TO local; SELECT pg_catalog.txid_current(); COMMIT"
-		: "BEGIN; SELECT pg_catalog.txid_current(); COMMIT"));
+	char *sql = pgm_aprintf("BEGIN; %sSELECT pg_catalog.txid_current(); COMMIT", pgm__sync_local(ctx));
+	if (sql)
+		ctx->pq->clear(ctx->pq->exec(ctx->conn, sql));
+	free(sql);
 }
 
 static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
@@ -484,15 +485,14 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		/* One statement before the body: the marker (its row arriving says the
 		 * migration before has committed; its clock times them), the start time
 		 * the history records, and the transaction's settings: asynchronous commit
-		 * for all but the last migration, whose synchronous commit flushes the WAL
-		 * of every one before it; lock-safe DDL gives up on a lock after
-		 * --ddl-lock-timeout instead of queueing every other session behind us. */
+		 * for all but the last migration, whose synchronous commit (set after its
+		 * body, see below) flushes the WAL of every one before it; lock-safe DDL
+		 * gives up on a lock after --ddl-lock-timeout instead of queueing every
+		 * other session behind us. */
 		pgm_buf_printf(&b, "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\", "
 			"pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)", mark);
 		if (!dry && i + 1 < k)
 			pgm_buf_puts(&b, ", pg_catalog.set_config('synchronous_commit', 'off', true)");
-		else if (!dry && ctx->sync_commit_off)
-			pgm_buf_puts(&b, ", pg_catalog.set_config('synchronous_commit', 'local', true)");
 		if (ctx->ddl_lock_timeout > 0)
 			pgm_buf_printf(&b, ", pg_catalog.set_config('lock_timeout', '%dms', true)", (int)(ctx->ddl_lock_timeout * 1000.0));
 		pgm_buf_puts(&b, ";\n");
@@ -507,6 +507,10 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		pgm_buf_put(&b, steps[i].body, steps[i].len);
 		/* a newline ends a trailing line comment; the ';' a last statement without one */
 		pgm_buf_puts(&b, "\n;\n");
+		/* after the body: whatever it set (`SET synchronous_commit = off`), the
+		 * last commit is synchronous, and so, WAL being ordered, all before it */
+		if (!dry && i + 1 == k)
+			pgm_buf_puts(&b, pgm__sync_local(ctx));
 		append_bookkeeping(ctx, &b, &steps[i]);
 		pgm_buf_puts(&b, dry ? "RELEASE SAVEPOINT pgm_step;\n" : "COMMIT;\n");
 	}
@@ -831,9 +835,6 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	pgm_buf_puts(&b, ctx->dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");
 	if (ctx->ddl_lock_timeout > 0)
 		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", (int)(ctx->ddl_lock_timeout * 1000.0));
-	/* its COMMIT must be durable when it returns, also where the server's default is off */
-	if (!ctx->dry_run)
-		pgm_buf_printf(&b, " %s", pgm__sync_local(ctx));
 	pgm_buf_puts(&b, " SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)");
 	res = pq->exec(ctx->conn, b.ptr);
 	pgm_buf_reset(&b);
@@ -938,6 +939,10 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 		}
 	}
 	pgm_checksum_end(&sha, &cr, s->checksum);
+	/* its COMMIT is durable when it returns, whatever the server's default or
+	 * the file (or a migration before it) set */
+	if (!ctx->dry_run)
+		pgm_buf_puts(&b, pgm__sync_local(ctx));
 	append_bookkeeping(ctx, &b, s);
 	pgm_buf_puts(&b, ctx->dry_run ? "RELEASE SAVEPOINT pgm_step" : "COMMIT");
 	if (b.failed) {

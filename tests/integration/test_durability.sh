@@ -67,3 +67,26 @@ crash_round 3 2 42 2
 expect_eq "$(dq "SHOW synchronous_commit")" "off" "server default in round 3"
 crash_round 4 1 43
 expect_eq "$(dq "SHOW synchronous_commit")" "off" "server default in round 4"
+
+# A migration may turn synchronous commit off for the session (`SET
+# synchronous_commit = off`): the commit that ends the run must still be
+# synchronous, whether it is the batch's last transaction (round 5), the final
+# tracking update of a no-transaction migration after it (round 6) or a
+# streamed file's COMMIT after it (round 7).
+dq "ALTER SYSTEM RESET synchronous_commit" >/dev/null
+dq "SELECT pg_reload_conf()" >/dev/null
+off_mig() { printf -- 'SET synchronous_commit = off;\nINSERT INTO dlog VALUES (%s);\n' "$1" >"migrations/0000$1_off_$1.up.sql"; }
+off_mig 44
+off_mig 45
+crash_round 5 2 45
+expect_eq "$(dq "SHOW synchronous_commit")" "on" "server default in round 5"
+off_mig 46
+printf -- '-- pgmigrate:no-transaction\nINSERT INTO dlog VALUES (47);\n' >migrations/000047_d_47.up.sql
+crash_round 6 2 47
+off_mig 48
+{
+    printf -- '-- durability 49: streamed after a session SET off\n/* '
+    head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' 'x'
+    printf ' */\nINSERT INTO dlog VALUES (49);\n'
+} >migrations/000049_d_49.up.sql
+crash_round 7 2 49
