@@ -386,6 +386,23 @@ static void emit_step(pgm_ctx *ctx, pgm_event_type type, const step *s, double m
 	pgm_emit(ctx, &ev);
 }
 
+/* a step is done; `durable`: its commit was synchronous (pgm_event.durable) */
+static void emit_done(pgm_ctx *ctx, const step *s, double ms, int index, int total, int durable)
+{
+	pgm_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = PGM_EV_STEP_DONE;
+	ev.migration = &s->m->pub;
+	ev.direction = s->dir;
+	ev.duration_ms = ms;
+	ev.index = index;
+	ev.total = total;
+	ev.file = s->display;
+	ev.version_after = s->after;
+	ev.durable = durable && !ctx->dry_run;
+	pgm_emit(ctx, &ev);
+}
+
 /* an INSERT into the history table for step s (outcome applied/reverted/failed);
  * `timed`: started_at and duration from the transaction's pgmigrate.started */
 static void append_history(pgm_ctx *ctx, pgm_buf *b, const step *s, const char *outcome, int timed,
@@ -435,30 +452,65 @@ static void append_bookkeeping(pgm_ctx *ctx, pgm_buf *b, const step *s)
 
 /* record a failed step after its rollback; being a write, its synchronous
  * commit also flushes the asynchronous commits before it */
-static void log_failure(pgm_ctx *ctx, const step *s)
+static int log_failure(pgm_ctx *ctx, const step *s)
 {
 	pgm_buf b = PGM_BUF_INIT;
 	const char *msg = ctx->err.message;
+	int committed = 0;
 	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK || !ctx->qhistory)
-		return;
+		return 0;
 	pgm_buf_printf(&b, "BEGIN; %s\n", pgm__sync_local(ctx));
 	append_history(ctx, &b, s, "failed", 0, ctx->err.statement, msg ? msg : "failed");
 	pgm_buf_puts(&b, "COMMIT");
-	if (!b.failed)
-		ctx->pq->clear(ctx->pq->exec(ctx->conn, b.ptr));
+	if (!b.failed) {
+		PGresult *res = ctx->pq->exec(ctx->conn, b.ptr);
+		committed = res && ctx->pq->resultStatus(res) == PGRES_COMMAND_OK;
+		if (res)
+			ctx->pq->clear(res);
+	}
 	pgm_buf_free(&b);
+	return committed;
 }
 
 /* make every asynchronous commit so far durable: a synchronous commit of a
  * transaction with an xid flushes the WAL up to it */
-static void flush_wal(pgm_ctx *ctx)
+static int flush_wal(pgm_ctx *ctx)
 {
+	char *sql;
+	PGresult *res;
+	int ok;
 	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK)
-		return;
-	char *sql = pgm_aprintf("BEGIN; %sSELECT pg_catalog.txid_current(); COMMIT", pgm__sync_local(ctx));
-	if (sql)
-		ctx->pq->clear(ctx->pq->exec(ctx->conn, sql));
+		return 0;
+	sql = pgm_aprintf("BEGIN; %sSELECT pg_catalog.txid_current(); COMMIT", pgm__sync_local(ctx));
+	res = sql ? ctx->pq->exec(ctx->conn, sql) : NULL;
 	free(sql);
+	ok = res && ctx->pq->resultStatus(res) == PGRES_COMMAND_OK;
+	if (res)
+		ctx->pq->clear(res);
+	if (!ok && ctx->pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
+		ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+	return ok;
+}
+
+/* the batch failed after steps[0..done-1] were reported applied with
+ * asynchronous commits, and nothing could flush them (the connection is
+ * gone): say which may be lost if the server stopped without writing them */
+static void note_unflushed(pgm_ctx *ctx, const step *steps, size_t done)
+{
+	char *prev = ctx->err.detail;
+	char *what = done == 1
+		? pgm_aprintf("%s was reported %s", steps[0].display, steps[0].dir == PGM_UP ? "applied" : "reverted")
+		: pgm_aprintf("the %zu migrations %s to %s were reported %s", done, steps[0].display,
+			steps[done - 1].display, steps[0].dir == PGM_UP ? "applied" : "reverted");
+	if (!what)
+		return;
+	ctx->err.detail = pgm_aprintf("%s%s%s, committed asynchronously (a batch's last commit makes them durable); "
+		"if the server stopped or crashed before writing them, %s lost",
+		prev ? prev : "", prev ? "; " : "", what, done == 1 ? "it may be" : "they may be");
+	free(prev);
+	free(what);
+	if (!ctx->err.hint)
+		pgm_set_hint(ctx, "once the server is back, `pgmigrate status` shows what is applied; `pgmigrate up` applies the rest");
 }
 
 static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
@@ -539,7 +591,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 				if (!steps[done].out_of_order)
 					ctx->cur_version = steps[done].after;
 				ctx->steps_done++;
-				emit_step(ctx, PGM_EV_STEP_DONE, &steps[done], t - t_prev, base + (int)done + 1, total);
+				/* the batch's last commit is the synchronous one */
+				emit_done(ctx, &steps[done], t - t_prev, base + (int)done + 1, total, done + 1 == k);
 				done++;
 			}
 			t_prev = t;
@@ -620,13 +673,20 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		add_hint(ctx);
 		emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - wall, base + (int)done + 1, total);
 	}
-	if (failed && !dry && ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
-		if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
-			pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
-		if (done < k)
-			log_failure(ctx, &steps[done]);
-		else if (done > 0)
-			flush_wal(ctx);
+	if (failed && !dry) {
+		/* the failure's record is a synchronous commit: it flushes the
+		 * asynchronous commits of the migrations before it (else a no-op one) */
+		int flushed = 0;
+		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
+			if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
+				pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+			if (done < k)
+				flushed = log_failure(ctx, &steps[done]);
+			if (!flushed && done > 0)
+				flushed = flush_wal(ctx);
+		}
+		if (!flushed && done > 0)
+			note_unflushed(ctx, steps, done);
 	}
 	if (failed && rc == 0)
 		rc = PGM_ERROR;
@@ -702,7 +762,8 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 	ctx->cur_version = s->after;
 	ctx->cur_dirty = 0;
 	ctx->steps_done++;
-	emit_step(ctx, PGM_EV_STEP_DONE, s, pgm_os_now_ms() - t0, index, total);
+	/* pgm_db_set_version's commit is synchronous */
+	emit_done(ctx, s, pgm_os_now_ms() - t0, index, total, 1);
 	return 0;
 
 dirty:
@@ -960,7 +1021,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	if (!s->out_of_order)
 		ctx->cur_version = s->after;
 	ctx->steps_done++;
-	emit_step(ctx, PGM_EV_STEP_DONE, s, pgm_os_now_ms() - t0, index, total);
+	emit_done(ctx, s, pgm_os_now_ms() - t0, index, total, 1);
 
 out:
 	if (rc != 0) {
