@@ -135,6 +135,12 @@ typedef struct pgm_event {
 	const char *holder_application;
 	const char *holder_client;
 	const char *holder_since;
+	/** PGM_EV_STEP_DONE: 1 when the migration's commit was flushed to disk
+	 *  (synchronous) when this event came, which makes every earlier one durable
+	 *  too (WAL is ordered); 0 when it was committed asynchronously inside a
+	 *  batch (durable at the batch's last commit; a server crash before that
+	 *  can lose it) or in a dry run */
+	int durable;
 } pgm_event;
 
 typedef void (*pgm_event_cb)(const pgm_event *ev, void *payload);

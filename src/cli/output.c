@@ -346,8 +346,10 @@ void cli_event(const pgm_event *ev, void *payload)
 				fprintf(f, ",\"duration_ms\":%.3f", ev->duration_ms);
 			json_kv_int(f, "index", ev->index, 1);
 			json_kv_int(f, "total", ev->total, 1);
-			if (ev->type == PGM_EV_STEP_DONE)
+			if (ev->type == PGM_EV_STEP_DONE) {
 				json_version(f, "version_after", ev->version_after);
+				fprintf(f, ",\"durable\":%s", ev->durable ? "true" : "false");
+			}
 			fputs("}\n", f);
 			break;
 		case PGM_EV_INFO:

@@ -176,11 +176,26 @@ static int load_hist(pgm_ctx *ctx, PGresult *res);
 #define SESSION_GUC_SQL "DO $pgm$BEGIN PERFORM pg_catalog.set_config('client_connection_check_interval', '1000', false); " \
 	"EXCEPTION WHEN OTHERS THEN NULL; END$pgm$;\n"
 
-/* where the server's default is synchronous_commit = off, what makes the
- * transaction's COMMIT durable when it returns; "" elsewhere */
+/* what makes the transaction's COMMIT durable when it returns, sent after
+ * the migration's own statements: a migration may have turned synchronous
+ * commit off for the session (`SET synchronous_commit = off`), which would
+ * hold for the rest of the run. The session's setting at connect, or
+ * `local` where that is off (the local flush; on keeps what the server asks
+ * of synchronous standbys). One SET LOCAL: no round trip of its own. */
 const char *pgm__sync_local(const pgm_ctx *ctx)
 {
-	return ctx->sync_commit_off ? "SET LOCAL synchronous_commit TO local; " : "";
+	return ctx->sync_sql[0] ? ctx->sync_sql : "SET LOCAL synchronous_commit TO local; ";
+}
+
+static void set_sync_sql(pgm_ctx *ctx, const char *setting)
+{
+	static const char *const durable[] = { "on", "remote_apply", "remote_write", "local", NULL };
+	const char *v = "local";
+	int i;
+	for (i = 0; durable[i]; i++)
+		if (strcmp(setting, durable[i]) == 0)
+			v = durable[i];
+	snprintf(ctx->sync_sql, sizeof ctx->sync_sql, "SET LOCAL synchronous_commit TO %s; ", v);
 }
 
 /* sent with the first message that runs a migration, not at connect: a
@@ -349,6 +364,7 @@ static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
 	ctx->database = pgm_strdup(pq->getvalue(res[0], 0, 1));
 	ctx->server_version = atoi(pq->getvalue(res[0], 0, 2));
 	ctx->sync_commit_off = strcmp(pq->getvalue(res[0], 0, 3), "off") == 0;
+	set_sync_sql(ctx, pq->getvalue(res[0], 0, 3));
 	*out_exists = ctx->table_exists = strcmp(pq->getvalue(res[0], 0, 4), "t") == 0;
 	ctx->history_exists = strcmp(pq->getvalue(res[0], 0, 5), "t") == 0;
 	ctx->plpgsql = strcmp(pq->getvalue(res[0], 0, 6), "t") == 0;

@@ -41,19 +41,23 @@ int pgm_fail(pgm_ctx *ctx, int code, const char *fmt, ...)
 void pgm_set_detail(pgm_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	free(ctx->err.detail);
+	char *old = ctx->err.detail;
+	/* formatted before the old text is freed: it may be one of the arguments */
 	va_start(ap, fmt);
 	ctx->err.detail = vfmt(fmt, ap);
 	va_end(ap);
+	free(old);
 }
 
 void pgm_set_hint(pgm_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	free(ctx->err.hint);
+	char *old = ctx->err.hint;
+	/* formatted before the old text is freed: it may be one of the arguments */
 	va_start(ap, fmt);
 	ctx->err.hint = vfmt(fmt, ap);
 	va_end(ap);
+	free(old);
 }
 
 /* trim the trailing newline libpq puts on messages */

@@ -246,6 +246,7 @@ struct pgm_ctx {
 	char *database;
 	int server_version;
 	int sync_commit_off;   /* the session default is off/local */
+	char sync_sql[64];     /* SET LOCAL that makes a commit durable (pgm__sync_local) */
 	int table_exists;      /* from the first round trip */
 	int history_exists;
 	int history_created;   /* created by this run: adopt what is applied */

@@ -394,6 +394,23 @@ static void emit_step(pgm_ctx *ctx, pgm_event_type type, const step *s, double m
 	pgm_emit(ctx, &ev);
 }
 
+/* a step is done; `durable`: its commit was synchronous (pgm_event.durable) */
+static void emit_done(pgm_ctx *ctx, const step *s, double ms, int index, int total, int durable)
+{
+	pgm_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.type = PGM_EV_STEP_DONE;
+	ev.migration = &s->m->pub;
+	ev.direction = s->dir;
+	ev.duration_ms = ms;
+	ev.index = index;
+	ev.total = total;
+	ev.file = s->display;
+	ev.version_after = s->after;
+	ev.durable = durable && !ctx->dry_run;
+	pgm_emit(ctx, &ev);
+}
+
 /* an INSERT into the history table for step s (outcome applied/reverted/failed);
  * `timed`: started_at and duration from the transaction's pgmigrate.started */
 static void append_history(pgm_ctx *ctx, pgm_buf *b, const step *s, const char *outcome, int timed,
@@ -443,29 +460,65 @@ static void append_bookkeeping(pgm_ctx *ctx, pgm_buf *b, const step *s)
 
 /* record a failed step after its rollback; being a write, its synchronous
  * commit also flushes the asynchronous commits before it */
-static void log_failure(pgm_ctx *ctx, const step *s)
+static int log_failure(pgm_ctx *ctx, const step *s)
 {
 	pgm_buf b = PGM_BUF_INIT;
 	const char *msg = ctx->err.message;
+	int committed = 0;
 	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK || !ctx->qhistory)
-		return;
+		return 0;
 	pgm_buf_printf(&b, "BEGIN; %s\n", pgm__sync_local(ctx));
 	append_history(ctx, &b, s, "failed", 0, ctx->err.statement, msg ? msg : "failed");
 	pgm_buf_puts(&b, "COMMIT");
-	if (!b.failed)
-		ctx->pq->clear(ctx->pq->exec(ctx->conn, b.ptr));
+	if (!b.failed) {
+		PGresult *res = ctx->pq->exec(ctx->conn, b.ptr);
+		committed = res && ctx->pq->resultStatus(res) == PGRES_COMMAND_OK;
+		if (res)
+			ctx->pq->clear(res);
+	}
 	pgm_buf_free(&b);
+	return committed;
 }
 
 /* make every asynchronous commit so far durable: a synchronous commit of a
  * transaction with an xid flushes the WAL up to it */
-static void flush_wal(pgm_ctx *ctx)
+static int flush_wal(pgm_ctx *ctx)
 {
+	char *sql;
+	PGresult *res;
+	int ok;
 	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK)
+		return 0;
+	sql = pgm_aprintf("BEGIN; %sSELECT pg_catalog.txid_current(); COMMIT", pgm__sync_local(ctx));
+	res = sql ? ctx->pq->exec(ctx->conn, sql) : NULL;
+	free(sql);
+	ok = res && ctx->pq->resultStatus(res) == PGRES_COMMAND_OK;
+	if (res)
+		ctx->pq->clear(res);
+	if (!ok && ctx->pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
+		ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+	return ok;
+}
+
+/* the batch failed after steps[0..done-1] were reported applied with
+ * asynchronous commits, and nothing could flush them (the connection is
+ * gone): say which may be lost if the server stopped without writing them */
+static void note_unflushed(pgm_ctx *ctx, const step *steps, size_t done)
+{
+	char *prev = ctx->err.detail;
+	char *what = done == 1
+		? pgm_aprintf("%s was reported %s", steps[0].display, steps[0].dir == PGM_UP ? "applied" : "reverted")
+		: pgm_aprintf("the %zu migrations %s to %s were reported %s", done, steps[0].display,
+			steps[done - 1].display, steps[0].dir == PGM_UP ? "applied" : "reverted");
+	if (!what)
 		return;
-	ctx->pq->clear(ctx->pq->exec(ctx->conn, ctx->sync_commit_off
-		? "BEGIN; SET LOCAL synchronous_commit TO local; SELECT pg_catalog.txid_current(); COMMIT"
-		: "BEGIN; SELECT pg_catalog.txid_current(); COMMIT"));
+	ctx->err.detail = pgm_aprintf("%s%s%s, committed asynchronously (a batch's last commit makes them durable); "
+		"if the server stopped or crashed before writing them, %s lost",
+		prev ? prev : "", prev ? "; " : "", what, done == 1 ? "it may be" : "they may be");
+	free(prev);
+	free(what);
+	if (!ctx->err.hint)
+		pgm_set_hint(ctx, "once the server is back, `pgmigrate status` shows what is applied; `pgmigrate up` applies the rest");
 }
 
 static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
@@ -492,15 +545,14 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		/* One statement before the body: the marker (its row arriving says the
 		 * migration before has committed; its clock times them), the start time
 		 * the history records, and the transaction's settings: asynchronous commit
-		 * for all but the last migration, whose synchronous commit flushes the WAL
-		 * of every one before it; lock-safe DDL gives up on a lock after
-		 * --ddl-lock-timeout instead of queueing every other session behind us. */
+		 * for all but the last migration, whose synchronous commit (set after its
+		 * body, see below) flushes the WAL of every one before it; lock-safe DDL
+		 * gives up on a lock after --ddl-lock-timeout instead of queueing every
+		 * other session behind us. */
 		pgm_buf_printf(&b, "SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) AS \"%s\", "
 			"pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)", mark);
 		if (!dry && i + 1 < k)
 			pgm_buf_puts(&b, ", pg_catalog.set_config('synchronous_commit', 'off', true)");
-		else if (!dry && ctx->sync_commit_off)
-			pgm_buf_puts(&b, ", pg_catalog.set_config('synchronous_commit', 'local', true)");
 		if (ctx->ddl_lock_timeout > 0)
 			pgm_buf_printf(&b, ", pg_catalog.set_config('lock_timeout', '%dms', true)", (int)(ctx->ddl_lock_timeout * 1000.0));
 		pgm_buf_puts(&b, ";\n");
@@ -515,6 +567,10 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		pgm_buf_put(&b, steps[i].body, steps[i].len);
 		/* a newline ends a trailing line comment; the ';' a last statement without one */
 		pgm_buf_puts(&b, "\n;\n");
+		/* after the body: whatever it set (`SET synchronous_commit = off`), the
+		 * last commit is synchronous, and so, WAL being ordered, all before it */
+		if (!dry && i + 1 == k)
+			pgm_buf_puts(&b, pgm__sync_local(ctx));
 		append_bookkeeping(ctx, &b, &steps[i]);
 		pgm_buf_puts(&b, dry ? "RELEASE SAVEPOINT pgm_step;\n" : "COMMIT;\n");
 	}
@@ -543,7 +599,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 				if (!steps[done].out_of_order)
 					ctx->cur_version = steps[done].after;
 				ctx->steps_done++;
-				emit_step(ctx, PGM_EV_STEP_DONE, &steps[done], t - t_prev, base + (int)done + 1, total);
+				/* the batch's last commit is the synchronous one */
+				emit_done(ctx, &steps[done], t - t_prev, base + (int)done + 1, total, done + 1 == k);
 				done++;
 			}
 			t_prev = t;
@@ -624,13 +681,20 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		add_hint(ctx);
 		emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - wall, base + (int)done + 1, total);
 	}
-	if (failed && !dry && ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
-		if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
-			pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
-		if (done < k)
-			log_failure(ctx, &steps[done]);
-		else if (done > 0)
-			flush_wal(ctx);
+	if (failed && !dry) {
+		/* the failure's record is a synchronous commit: it flushes the
+		 * asynchronous commits of the migrations before it (else a no-op one) */
+		int flushed = 0;
+		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
+			if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
+				pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+			if (done < k)
+				flushed = log_failure(ctx, &steps[done]);
+			if (!flushed && done > 0)
+				flushed = flush_wal(ctx);
+		}
+		if (!flushed && done > 0)
+			note_unflushed(ctx, steps, done);
 	}
 	if (failed && rc == 0)
 		rc = PGM_ERROR;
@@ -706,7 +770,8 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 	ctx->cur_version = s->after;
 	ctx->cur_dirty = 0;
 	ctx->steps_done++;
-	emit_step(ctx, PGM_EV_STEP_DONE, s, pgm_os_now_ms() - t0, index, total);
+	/* pgm_db_set_version's commit is synchronous */
+	emit_done(ctx, s, pgm_os_now_ms() - t0, index, total, 1);
 	return 0;
 
 dirty:
@@ -882,9 +947,6 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	pgm_buf_puts(&b, ctx->dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");
 	if (ctx->ddl_lock_timeout > 0)
 		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", (int)(ctx->ddl_lock_timeout * 1000.0));
-	/* its COMMIT must be durable when it returns, also where the server's default is off */
-	if (!ctx->dry_run)
-		pgm_buf_printf(&b, " %s", pgm__sync_local(ctx));
 	pgm_buf_puts(&b, " SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)");
 	res = pq->exec(ctx->conn, b.ptr);
 	pgm_buf_reset(&b);
@@ -1002,6 +1064,10 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 		}
 	}
 	pgm_checksum_end(&sha, &cr, s->checksum);
+	/* its COMMIT is durable when it returns, whatever the server's default or
+	 * the file (or a migration before it) set */
+	if (!ctx->dry_run)
+		pgm_buf_puts(&b, pgm__sync_local(ctx));
 	append_bookkeeping(ctx, &b, s);
 	pgm_buf_puts(&b, ctx->dry_run ? "RELEASE SAVEPOINT pgm_step" : "COMMIT");
 	if (b.failed) {
@@ -1019,7 +1085,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	if (!s->out_of_order)
 		ctx->cur_version = s->after;
 	ctx->steps_done++;
-	emit_step(ctx, PGM_EV_STEP_DONE, s, pgm_os_now_ms() - t0, index, total);
+	emit_done(ctx, s, pgm_os_now_ms() - t0, index, total, 1);
 
 out:
 	if (rc != 0) {
