@@ -23,6 +23,8 @@ enum {
 	EXIT_INTERRUPTED = 130
 };
 
+typedef struct cli_running cli_running;
+
 typedef struct cli {
 	pgm_options opts;
 	int json;
@@ -44,6 +46,8 @@ typedef struct cli {
 	/* progress state */
 	int bar_drawn;
 	const char *verb;
+	int live;             /* human output with stderr on a terminal: the running line */
+	cli_running *running; /* running.c */
 } cli;
 
 int cli_exit_code(int rc);
@@ -51,6 +55,18 @@ void cli_event(const pgm_event *ev, void *payload);
 int cli_fail(cli *c, int rc);                 /* print the ctx error, return exit code */
 int cli_usage_error(cli *c, const char *fmt, ...);
 void cli_clear_bar(cli *c);
+/* the line that says which migration runs and for how long (output.c draws it) */
+void cli_draw_running(cli *c, const char *name, int done, int total, double ms);
+
+/* running.c: the thread that redraws the running line; begin starts it (on a
+ * terminal, at the first step), step/idle say what runs (with the lock held),
+ * lock/unlock guard the terminal, end stops the thread before the last lines */
+void cli_running_begin(cli *c);
+void cli_running_step(cli *c, const char *name, int done, int total);
+void cli_running_idle(cli *c);
+void cli_running_lock(cli *c);
+void cli_running_unlock(cli *c);
+void cli_running_end(cli *c);
 
 void json_str(FILE *f, const char *s);        /* a JSON string literal, or null */
 void json_kv_str(FILE *f, const char *key, const char *val, int comma);

@@ -27,6 +27,7 @@ static void summary(cli *c, double ms)
 	int64_t v;
 	int dirty, steps;
 	pgm_ctx_result(c->ctx, &v, &dirty, &steps);
+	cli_running_end(c);
 	cli_clear_bar(c);
 	if (c->json) {
 		fputc('{', stdout);

@@ -245,6 +245,7 @@ int pgm_cli_main(int argc, char **argv)
 	nc = pgm_os_getenv("NO_COLOR");
 	c.color = !no_color && !c.json && !(nc && *nc) && pgm_os_isatty(2) && pgm_os_isatty(1);
 	c.progress = !c.json && pgm_os_isatty(2);
+	c.live = c.progress;
 	/* output to a file and no bar: nobody watches the run (a terminal, a pipe,
 	 * a CI log or PowerShell get each migration as it finishes) */
 	c.opts.results_at_batch_end = pgm_os_output_is_file(1) && !c.progress;
@@ -289,6 +290,7 @@ int pgm_cli_main(int argc, char **argv)
 	pgm_os_on_interrupt(on_interrupt, interrupt_target);
 
 	rc = cmd->run(&c);
+	cli_running_end(&c);
 
 	pgm_os_on_interrupt(NULL, NULL);
 	pgm_ctx_free(c.ctx);

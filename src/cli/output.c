@@ -163,7 +163,8 @@ void cli_clear_bar(cli *c)
 	}
 }
 
-static void draw_bar(cli *c, int done, int total, const char *running)
+/* elapsed_ms < 0: the step has just started, no time yet */
+static void draw_bar(cli *c, int done, int total, const char *running, int running_len, double elapsed_ms)
 {
 	int width = 30, filled = total ? done * width / total : width, i;
 	fputs("\r\033[K", stderr);
@@ -171,8 +172,26 @@ static void draw_bar(cli *c, int done, int total, const char *running)
 	for (i = 0; i < width; i++)
 		fputc(i < filled ? '#' : '.', stderr);
 	fprintf(stderr, "] %d/%d", done, total);
-	if (running)
-		fprintf(stderr, " running %.28s", running);  /* within 80 columns */
+	/* within 80 columns */
+	if (running && elapsed_ms < 0)
+		fprintf(stderr, " running %.*s", running_len < 28 ? running_len : 28, running);
+	else if (running)
+		fprintf(stderr, " running %.*s %.1fs", running_len < 22 ? running_len : 22, running, elapsed_ms / 1000.0);
+	fflush(stderr);
+	c->bar_drawn = 1;
+}
+
+void cli_draw_running(cli *c, const char *name, int done, int total, double ms)
+{
+	if (c->progress) {
+		/* the bar names the step without .up.sql, as when it started */
+		const char *dot = strstr(name, ".up.sql");
+		if (!dot)
+			dot = strstr(name, ".down.sql");
+		draw_bar(c, done, total, name, dot ? (int)(dot - name) : (int)strlen(name), ms);
+		return;
+	}
+	fprintf(stderr, "\r\033[K%srunning%s %.60s ... %.1fs", color(c, CYAN), color(c, RESET), name, ms / 1000.0);
 	fflush(stderr);
 	c->bar_drawn = 1;
 }
@@ -203,6 +222,7 @@ int cli_fail(cli *c, int rc)
 	int code = cli_exit_code(rc);
 	const char *msg = e->message ? e->message : "unknown error";
 
+	cli_running_end(c);
 	cli_clear_bar(c);
 	fflush(stdout);
 	if (c->json) {
@@ -266,10 +286,10 @@ int cli_usage_error(cli *c, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* "000001_create_users" from ".../000001_create_users.up.sql" */
-static void stem(char *buf, size_t n, const char *file, const pgm_migration *m)
+/* "000001_create_users.up.sql": the file's name without its folder */
+static void base_name(char *buf, size_t n, const char *file, const pgm_migration *m)
 {
-	const char *b, *dot;
+	const char *b;
 	if (!file) {
 		snprintf(buf, n, "%lld_%s", (long long)m->version, m->name);
 		return;
@@ -277,11 +297,21 @@ static void stem(char *buf, size_t n, const char *file, const pgm_migration *m)
 	b = strrchr(file, '/');
 	if (strrchr(file, '\\') > b)
 		b = strrchr(file, '\\');
-	b = b ? b + 1 : file;
-	dot = strstr(b, ".up.sql");
+	snprintf(buf, n, "%s", b ? b + 1 : file);
+}
+
+/* "000001_create_users" from ".../000001_create_users.up.sql" */
+static void stem(char *buf, size_t n, const char *file, const pgm_migration *m)
+{
+	char *dot;
+	base_name(buf, n, file, m);
+	if (!file)
+		return;
+	dot = strstr(buf, ".up.sql");
 	if (!dot)
-		dot = strstr(b, ".down.sql");
-	snprintf(buf, n, "%.*s", dot ? (int)(dot - b) : (int)strlen(b), b);
+		dot = strstr(buf, ".down.sql");
+	if (dot)
+		*dot = '\0';
 }
 
 static void fmt_duration(char *buf, size_t n, double ms)
@@ -363,6 +393,10 @@ void cli_event(const pgm_event *ev, void *payload)
 		return;
 	}
 
+	if (ev->type == PGM_EV_STEP_START && c->live)
+		cli_running_begin(c);
+	/* the running line's thread draws only under this lock */
+	cli_running_lock(c);
 	switch (ev->type) {
 	case PGM_EV_WARNING:
 		cli_clear_bar(c);
@@ -376,6 +410,7 @@ void cli_event(const pgm_event *ev, void *payload)
 		c->progress = c->progress && ev->total >= 5;
 		break;
 	case PGM_EV_STEP_DONE:
+		cli_running_idle(c);
 		cli_clear_bar(c);
 		fmt_duration(dur, sizeof dur, ev->duration_ms);
 		stem(name, sizeof name, ev->file, ev->migration);
@@ -389,22 +424,28 @@ void cli_event(const pgm_event *ev, void *payload)
 		/* the bar says which one runs: a stuck migration has a name */
 		if (c->progress) {
 			stem(name, sizeof name, ev->file, ev->migration);
-			draw_bar(c, ev->index - 1, ev->total, name);
+			draw_bar(c, ev->index - 1, ev->total, name, (int)strlen(name), -1);
 		}
+		base_name(name, sizeof name, ev->file, ev->migration);
+		cli_running_step(c, name, ev->index - 1, ev->total);
 		break;
 	case PGM_EV_STEP_SKIPPED:
+		cli_running_idle(c);
 		cli_clear_bar(c);
 		stem(name, sizeof name, ev->file, ev->migration);
 		fprintf(stdout, "%sskipped%s  %s (runs outside a transaction: not rehearsed)\n", color(c, YELLOW), color(c, RESET), name);
 		break;
 	case PGM_EV_STEP_FAILED:
+		cli_running_idle(c);
 		cli_clear_bar(c);
 		stem(name, sizeof name, ev->file, ev->migration);
 		fprintf(stdout, "%sfailed%s   %s\n", color(c, RED), color(c, RESET), name);
 		fflush(stdout);
 		break;
 	case PGM_EV_INFO:
+		cli_clear_bar(c);
 		fprintf(stderr, "%s\n", ev->message);
 		break;
 	}
+	cli_running_unlock(c);
 }

@@ -169,3 +169,73 @@ schema_dump() {
            ) s"
     fi
 }
+
+# wait_for WHAT SECONDS CMD...: poll CMD until it succeeds; fail naming WHAT after SECONDS.
+# A guard against a hang, never a timing the test relies on: pick it generous.
+wait_for() {
+    local what=$1 limit=$2 start
+    shift 2
+    start=$(date +%s)
+    until "$@"; do
+        [ $(($(date +%s) - start)) -lt "$limit" ] || fail "waited ${limit}s for $what"
+        sleep 0.05
+    done
+}
+
+# A session of the test's own: psql reading from a fifo, so the test decides when each
+# statement runs and how long a lock stays held (never a pg_sleep that a busy machine outruns).
+# session_open NAME [APPLICATION_NAME]: start it; session_run NAME SQL: run SQL in it and return
+# once it has run; session_close NAME: end it (its locks go with it); session_pid NAME: its backend.
+declare -A SESSION_FD SESSION_PID
+session_open() {
+    local name=$1 app=${2:-pgm_test_session} fd
+    rm -f "$WORK/.session.$name.in" "$WORK/.session.$name.out"
+    mkfifo "$WORK/.session.$name.in"
+    # stdbuf: psql writes to a file, which stdio would buffer until psql ends
+    PGAPPNAME=$app PGPASSWORD=$PG_PASSWORD stdbuf -oL psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DB" \
+        <"$WORK/.session.$name.in" >"$WORK/.session.$name.out" 2>&1 &
+    SESSION_PID[$name]=$!
+    exec {fd}>"$WORK/.session.$name.in"
+    SESSION_FD[$name]=$fd
+    on_exit "session_close $name"
+}
+session_marker_seen() { grep -qx -- "$2" "$WORK/.session.$1.out" 2>/dev/null; }
+session_run() {
+    local name=$1 marker="done-$RANDOM$RANDOM"
+    kill -0 "${SESSION_PID[$name]}" 2>/dev/null || fail "session $name has ended: $(cat "$WORK/.session.$name.out")"
+    printf '%s\n\\echo %s\n' "$2" "$marker" >&"${SESSION_FD[$name]}"
+    wait_for "session $name to run [$2] ($(cat "$WORK/.session.$name.out" 2>/dev/null | tail -n 3))" 120 session_marker_seen "$name" "$marker"
+}
+session_pid() {
+    session_run "$1" "SELECT 'pid=' || pg_backend_pid();"
+    sed -n 's/^pid=//p' "$WORK/.session.$1.out" | tail -n 1
+}
+session_close() {
+    local name=$1 fd
+    [ -n "${SESSION_PID[$name]:-}" ] || return 0
+    fd=${SESSION_FD[$name]}
+    printf '\\q\n' >&"$fd" 2>/dev/null || true
+    exec {fd}>&-
+    wait "${SESSION_PID[$name]}" 2>/dev/null || true
+    unset "SESSION_PID[$name]" "SESSION_FD[$name]"
+}
+
+# The gate: gate_close makes the test's own session hold an ACCESS EXCLUSIVE lock on the
+# table test_gate.gate; a migration that reads it (SELECT FROM test_gate.gate) waits there
+# until gate_open. gate_waiter: the pid of a backend waiting at the gate, if any.
+GATE_SQL="SELECT FROM test_gate.gate;"
+gate_close() {
+    q "SET client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS test_gate; CREATE TABLE IF NOT EXISTS test_gate.gate ();
+       GRANT USAGE ON SCHEMA test_gate TO PUBLIC; GRANT SELECT ON test_gate.gate TO PUBLIC" >/dev/null
+    session_open gate pgm_test_gate
+    session_run gate "BEGIN; LOCK TABLE test_gate.gate IN ACCESS EXCLUSIVE MODE;"
+}
+gate_open() {
+    session_run gate "COMMIT;"
+    session_close gate
+}
+gate_waiter() {
+    q "SELECT l.pid FROM pg_locks l WHERE NOT l.granted AND l.relation = to_regclass('test_gate.gate')
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1"
+}
+gate_has_waiter() { [ -n "$(gate_waiter)" ]; }

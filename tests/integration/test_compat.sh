@@ -217,26 +217,16 @@ expect_eq "$after" "$(printf '%s\n' "$expected" | LC_ALL=C sort | paste -sd, -)"
 # ---------------------------------------------------------------- the advisory lock: someone else holds it
 reset
 KEY=$(lock_key public schema_migrations)
-BG_PID=
-stop_holder() {
-    if [ -n "$BG_PID" ]; then kill "$BG_PID" 2>/dev/null || true; wait "$BG_PID" 2>/dev/null || true; fi
-    BG_PID=
-    q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgm_test_holder' AND datname = current_database()" >/dev/null || true
-}
-on_exit stop_holder
-# hold_lock KEY: a psql session that takes the lock and sleeps; prints nothing, sets BG_PID and HOLDER
+# hold_lock KEY: the test's own session takes the advisory lock and keeps it until stop_holder;
+# sets HOLDER (its backend pid)
 hold_lock() {
-    PGAPPNAME=pgm_test_holder psql_db -c "SELECT pg_advisory_lock($1)" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
-    BG_PID=$!
-    HOLDER=
-    for _ in $(seq 100); do
-        HOLDER=$(q "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1 AND objsubid = 1
-                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
-        [ -n "$HOLDER" ] && break
-        sleep 0.1
-    done
-    [ -n "$HOLDER" ] || fail "the background session never took lock $1"
+    session_open holder pgm_test_holder
+    session_run holder "SELECT pg_advisory_lock($1);"
+    HOLDER=$(q "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1 AND objsubid = 1
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+    [ -n "$HOLDER" ] || fail "the test's session does not hold lock $1"
 }
+stop_holder() { session_close holder; }
 hold_lock "$KEY"
 t0=$(date +%s%N)
 pgm up --lock-timeout 1
@@ -245,7 +235,9 @@ expect_rc 4
 expect_contains "$ERR" "pid $HOLDER" "lock timeout names the holder"
 expect_contains "$ERR" "pgm_test_holder" "lock timeout names the holder's application"
 expect_contains "$ERR" "lock" "lock timeout message"
-[ $(((t1 - t0) / 1000000)) -lt 4000 ] || fail "--lock-timeout 1 took $(((t1 - t0) / 1000000)) ms"
+expect_contains "$ERR" "could not take the migration lock within 1 seconds" "the timeout given, not the default 15"
+# a bound far from both 1 s and the default 15 s, so that a busy machine does not break it
+[ $(((t1 - t0) / 1000000)) -lt 12000 ] || fail "--lock-timeout 1 took $(((t1 - t0) / 1000000)) ms"
 CHECKS=$((CHECKS + 1))
 expect_eq "$(user_tables)" "" "nothing ran without the lock"
 table_exists public.schema_migrations && fail "the tracking table was created without the lock"
@@ -295,19 +287,17 @@ reset
 pgm up
 expect_eq "$(tracked)" "5|f"
 # alone in its batch, so that pg_stat_activity shows its text untruncated
-mig 000006 slow "SELECT pg_sleep(3);" "SELECT 1;"
+mig 000006 slow "$GATE_SQL" "SELECT 1;"
+gate_close
 "$PGM_BIN" up >"$WORK/bg.out" 2>"$WORK/bg.err" &
 PGM_PID=$!
 on_exit "kill $PGM_PID 2>/dev/null"
-seen=
-for _ in $(seq 50); do
-    seen=$(q "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-              WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $KEY AND l.objsubid = 1
-                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                AND a.query LIKE '%pg_sleep(3)%'")
-    [ -n "$seen" ] && break
-    sleep 0.1
-done
+wait_for "the slow migration to wait at the gate (lib.sh)" 60 gate_has_waiter
+seen=$(q "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $KEY AND l.objsubid = 1
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND a.query LIKE '%test_gate.gate%'")
+gate_open
 expect_eq "$seen" "pgmigrate" "pgmigrate holds advisory lock $KEY while the slow migration runs"
 set +e
 wait "$PGM_PID"

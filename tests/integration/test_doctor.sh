@@ -145,21 +145,16 @@ rm migrations/000003_*
 
 # ---------------------------------------------------------------- a held migration lock: who holds it
 KEY=$(python3 -c 'import sys, zlib; print(zlib.crc32(("%s\0%s\0%s" % tuple(sys.argv[1:])).encode()) * 1486364155 % 2**32)' public schema_migrations "$DB")
-PGAPPNAME=pgm_doctor_holder PGPASSWORD=$PG_PASSWORD psql -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DB" \
-    -c "SELECT pg_advisory_lock($KEY)" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
-HOLDER_PID=$!
-on_exit "kill $HOLDER_PID 2>/dev/null; q \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgm_doctor_holder'\" >/dev/null"
-HOLDER=
-for _ in $(seq 100); do
-    HOLDER=$(q "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $KEY")
-    [ -n "$HOLDER" ] && break
-    sleep 0.1
-done
-[ -n "$HOLDER" ] || fail "the background session never took the lock"
+# the test's own session holds it until the test closes the session
+session_open holder pgm_doctor_holder
+session_run holder "SELECT pg_advisory_lock($KEY);"
+HOLDER=$(q "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $KEY")
+[ -n "$HOLDER" ] || fail "the test's session does not hold the lock"
 pgm doctor
 expect_rc 0
 expect_contains "$OUT" "WARN  lock       the migration lock is held by pid $HOLDER (application \"pgm_doctor_holder\""
-expect_contains "$OUT" "pg_sleep(30)" "what the holder is running"
+expect_contains "$OUT" "that session is idle since" "what the holder does"
+expect_contains "$OUT" "SELECT pg_advisory_lock($KEY);" "what the holder ran last"
 expect_contains "$OUT" "client 127.0.0.1, connected since 20" "where the holder connects from"
 expect_contains "$OUT" "pg_terminate_backend($HOLDER)"
 pgm doctor --json

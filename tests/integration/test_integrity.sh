@@ -175,16 +175,18 @@ rm migrations/000013_cidx.*
 pgm up
 expect_rc 0
 mig 000013 slow_idx "-- pgmigrate:no-transaction
-SELECT pg_sleep(2);
+$GATE_SQL
 CREATE INDEX CONCURRENTLY IF NOT EXISTS e_id_v ON e (id, v);" "DROP INDEX CONCURRENTLY IF EXISTS e_id_v;"
+# the first run waits at the gate (lib.sh) holding the migration lock; the second starts and
+# polls for that lock; then the gate opens and CREATE INDEX CONCURRENTLY runs while it polls
+gate_close
 "$PGM_BIN" up >"$WORK/r1.out" 2>&1 &
 P1=$!
-for _ in $(seq 1 50); do
-    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2)%' AND datname = '$DB'")" = 1 ] && break
-    sleep 0.1
-done
+wait_for "the first run to wait at the gate" 60 gate_has_waiter
 "$PGM_BIN" up --lock-timeout 30 >"$WORK/r2.out" 2>&1 &
 P2=$!
+wait_for "the second run to wait for the migration lock" 60 grep -q "waiting for the migration lock" "$WORK/r2.out"
+gate_open
 start=$(date +%s)
 wait $P1; r1=$?
 wait $P2; r2=$?

@@ -69,18 +69,14 @@ expect_eq "$(index_state idx_items_name)" valid
 # ---------------------------------------------------------------- the dirty protocol while it runs
 mig 000004 slow_notx "-- pgmigrate:no-transaction
 CREATE TABLE during (id int);
-SELECT pg_sleep(1.5);
+$GATE_SQL
 CREATE INDEX CONCURRENTLY idx_during ON during (id);"
+gate_close
 "$PGM_BIN" up >"$WORK/bg.out" 2>"$WORK/bg.err" &
 bg=$!
-seen=""
-for _ in $(seq 1 100); do
-    if [ -n "$(q "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgmigrate' AND wait_event = 'PgSleep'")" ]; then
-        seen=$(tracked)
-        break
-    fi
-    sleep 0.05
-done
+wait_for "the no-transaction migration to wait at the gate (lib.sh)" 60 gate_has_waiter
+seen=$(tracked)
+gate_open
 set +e
 wait "$bg"
 RC=$?

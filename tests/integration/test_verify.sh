@@ -192,14 +192,9 @@ q "UPDATE schema_migrations SET dirty = false" >/dev/null
 
 # ---------------------------------------------------------------- the migration lock is taken: verify waits for a run
 KEY=$(python3 -c 'import sys, zlib; print(zlib.crc32(("%s\0%s\0%s" % tuple(sys.argv[1:])).encode()) * 1486364155 % 2**32)' public schema_migrations "$DB")
-PGAPPNAME=pgm_verify_holder PGPASSWORD=$PG_PASSWORD psql -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DB" \
-    -c "SELECT pg_advisory_lock($KEY)" -c "SELECT pg_sleep(20)" >/dev/null 2>&1 &
-HOLDER_PID=$!
-on_exit "kill $HOLDER_PID 2>/dev/null; q \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgm_verify_holder'\" >/dev/null"
-for _ in $(seq 100); do
-    [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $KEY")" = 1 ] && break
-    sleep 0.1
-done
+# the test's own session holds it until the test closes the session
+session_open holder pgm_verify_holder
+session_run holder "SELECT pg_advisory_lock($KEY);"
 pgm verify --lock-timeout 1
 expect_rc 4
 expect_contains "$ERR" "pgm_verify_holder"

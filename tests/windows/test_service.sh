@@ -58,7 +58,7 @@ expect_contains "$(jget error detail)" "the service stopped while starting, exit
 
 # ---------------------------------------------------------------- stopped again
 WINEPREFIX=$WIN_MAIN wine sc stop postgresql-x64-17 >/dev/null
-for _ in $(seq 1 40); do
+for _ in $(seq 1 240); do   # a guard of 60 s: wine is slow on a busy machine
     [ "$(state postgresql-x64-17)" = Stopped ] && break
     sleep 0.25
 done

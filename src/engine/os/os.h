@@ -115,6 +115,17 @@ void pgm_os_thread_join(pgm_os_thread *t);
 void pgm_os_atomic_store(volatile int64_t *p, int64_t v);
 int64_t pgm_os_atomic_load(volatile int64_t *p);
 
+/* a lock with a condition: one thread waits inside it for a signal or a
+ * timeout (a timer that another thread can stop at once). NULL when none
+ * could be made. wait gives the lock up while it waits and takes it again. */
+typedef struct pgm_os_monitor pgm_os_monitor;
+pgm_os_monitor *pgm_os_monitor_new(void);
+void pgm_os_monitor_enter(pgm_os_monitor *m);
+void pgm_os_monitor_leave(pgm_os_monitor *m);
+void pgm_os_monitor_wait(pgm_os_monitor *m, int ms);
+void pgm_os_monitor_signal(pgm_os_monitor *m);
+void pgm_os_monitor_free(pgm_os_monitor *m);
+
 /* install fn to run on Ctrl-C (SIGINT/SIGTERM or console control events);
  * fn must be async-signal-safe */
 void pgm_os_on_interrupt(void (*fn)(void *), void *arg);

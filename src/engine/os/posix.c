@@ -480,6 +480,71 @@ int64_t pgm_os_atomic_load(volatile int64_t *p)
 	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
 }
 
+struct pgm_os_monitor {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+pgm_os_monitor *pgm_os_monitor_new(void)
+{
+	pgm_os_monitor *m = malloc(sizeof *m);
+	pthread_condattr_t attr;
+	if (!m)
+		return NULL;
+	if (pthread_mutex_init(&m->mu, NULL) != 0) {
+		free(m);
+		return NULL;
+	}
+	/* timeouts on the monotonic clock: a clock set back does not stall them */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (pthread_cond_init(&m->cv, &attr) != 0) {
+		pthread_condattr_destroy(&attr);
+		pthread_mutex_destroy(&m->mu);
+		free(m);
+		return NULL;
+	}
+	pthread_condattr_destroy(&attr);
+	return m;
+}
+
+void pgm_os_monitor_enter(pgm_os_monitor *m)
+{
+	pthread_mutex_lock(&m->mu);
+}
+
+void pgm_os_monitor_leave(pgm_os_monitor *m)
+{
+	pthread_mutex_unlock(&m->mu);
+}
+
+void pgm_os_monitor_wait(pgm_os_monitor *m, int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+}
+
+void pgm_os_monitor_signal(pgm_os_monitor *m)
+{
+	pthread_cond_broadcast(&m->cv);
+}
+
+void pgm_os_monitor_free(pgm_os_monitor *m)
+{
+	if (!m)
+		return;
+	pthread_cond_destroy(&m->cv);
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+}
+
 static void (*interrupt_fn)(void *);
 static void *interrupt_arg;
 

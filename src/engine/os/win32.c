@@ -624,6 +624,49 @@ int64_t pgm_os_atomic_load(volatile int64_t *p)
 	return InterlockedCompareExchange64((volatile LONG64 *)p, 0, 0);
 }
 
+struct pgm_os_monitor {
+	CRITICAL_SECTION cs;
+	CONDITION_VARIABLE cv;
+};
+
+pgm_os_monitor *pgm_os_monitor_new(void)
+{
+	pgm_os_monitor *m = malloc(sizeof *m);
+	if (!m)
+		return NULL;
+	InitializeCriticalSection(&m->cs);
+	InitializeConditionVariable(&m->cv);
+	return m;
+}
+
+void pgm_os_monitor_enter(pgm_os_monitor *m)
+{
+	EnterCriticalSection(&m->cs);
+}
+
+void pgm_os_monitor_leave(pgm_os_monitor *m)
+{
+	LeaveCriticalSection(&m->cs);
+}
+
+void pgm_os_monitor_wait(pgm_os_monitor *m, int ms)
+{
+	SleepConditionVariableCS(&m->cv, &m->cs, (DWORD)ms);
+}
+
+void pgm_os_monitor_signal(pgm_os_monitor *m)
+{
+	WakeAllConditionVariable(&m->cv);
+}
+
+void pgm_os_monitor_free(pgm_os_monitor *m)
+{
+	if (!m)
+		return;
+	DeleteCriticalSection(&m->cs);
+	free(m);
+}
+
 /* a console that understands escape sequences (virtual-terminal mode) */
 int pgm_os_isatty(int fd)
 {
