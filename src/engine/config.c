@@ -89,7 +89,7 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 	void *fh = pgm_os_fopen_read(path, errbuf, sizeof errbuf);
 	pgm_buf b = PGM_BUF_INIT;
 	char chunk[8192];
-	long got;
+	long got = 0;
 	int line = 0, rc;
 
 	if (!fh) {
