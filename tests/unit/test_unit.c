@@ -708,6 +708,42 @@ static void test_sqlquote(void)
 	}
 }
 
+/* many keys: each found, the last assignment of a key wins, the order of
+ * first assignment kept (dotenv.c indexes the keys: linear, not quadratic) */
+static void test_dotenv_many(void)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	pgm_dotenv env;
+	char err[128], key[32];
+	int line = 0, i, bad = 0;
+	const int n = 20000;
+	for (i = 0; i < n; i++)
+		pgm_buf_printf(&b, "K%d=v%d\n", i, i);
+	for (i = 0; i < n; i += 3)
+		pgm_buf_printf(&b, "export K%d=\"w%d\"\n", i, i);
+	CHECK_INT(pgm_dotenv_parse(&env, b.ptr, b.len, &line, err, sizeof err), 0);
+	CHECK_INT(env.count, n);
+	for (i = 0; i < n; i++) {
+		const char *v;
+		char want[32];
+		snprintf(key, sizeof key, "K%d", i);
+		snprintf(want, sizeof want, "%c%d", i % 3 ? 'v' : 'w', i);
+		v = pgm_dotenv_get(&env, key);
+		if (!v || strcmp(v, want) != 0 || strcmp(env.entries[i].key, key) != 0 ||
+		    env.entries[i].line != (i % 3 ? i + 1 : n + i / 3 + 1))
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK(pgm_dotenv_get(&env, "K20000") == NULL);
+	CHECK(pgm_dotenv_get(&env, "k1") == NULL);
+	pgm_dotenv_free(&env);
+	pgm_buf_free(&b);
+	/* an empty file: nothing, and lookups work */
+	CHECK_INT(pgm_dotenv_parse(&env, "", 0, &line, err, sizeof err), 0);
+	CHECK(pgm_dotenv_get(&env, "X") == NULL);
+	pgm_dotenv_free(&env);
+}
+
 static void set_tz(const char *tz)
 {
 #ifdef _WIN32
@@ -754,6 +790,7 @@ int main(void)
 	test_seconds();
 	test_timeouts();
 	test_sqlquote();
+	test_dotenv_many();
 	test_natcmp();
 	test_sha256();
 	test_filenames();
