@@ -205,7 +205,9 @@ const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin);
  * "a parent folder", "default"). */
 const char *pgm_origin_name(pgm_origin o);
 /** Seconds as `--lock-timeout` and PGMIGRATE_LOCK_TIMEOUT take them: "15", "2.5", "30s",
- * "2m"; 0 and *out set, or -1 for anything else (negative, nan, inf, above 1e9 s). */
+ * "2m"; 0 and *out set, or -1 for anything else (negative, nan, inf, above PostgreSQL's
+ * limit for a timeout of 2147483647 ms, 2147483.647 s). A timeout sent to the server is in
+ * whole milliseconds, a part of one rounded up (0.0001 is 1 ms). */
 int pgm_parse_seconds(const char *s, double *out);
 /** Seconds to wait for the migration lock (default 15) and where that came from. */
 double pgm_ctx_lock_timeout(const pgm_ctx *ctx, pgm_origin *origin);

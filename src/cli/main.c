@@ -212,7 +212,8 @@ int pgm_cli_main(int argc, char **argv)
 			else if (OPT("--ddl-lock-timeout")) {
 				if (pgm_parse_seconds(val, &c.opts.ddl_lock_timeout) != 0 || c.opts.ddl_lock_timeout <= 0) {
 					free(pos);
-					return cli_usage_error(&c, "--ddl-lock-timeout takes seconds, like 2s or 0.5");
+					return cli_usage_error(&c, "--ddl-lock-timeout takes seconds, like 2s or 0.5, above 0 and "
+						"at most 2147483.647 (PostgreSQL's limit: 2147483647 ms)");
 				}
 			} else if (OPT("--retries")) {
 				char *end;
@@ -233,7 +234,7 @@ int pgm_cli_main(int argc, char **argv)
 			}
 			else if (pgm_parse_seconds(val, &c.opts.lock_timeout) != 0) {
 				free(pos);
-				return cli_usage_error(&c, "--lock-timeout takes seconds, like 15 or 2.5 or 30s");
+				return cli_usage_error(&c, "--lock-timeout takes seconds, like 15 or 2.5 or 30s, at most 2147483.647");
 			}
 			continue;
 		}

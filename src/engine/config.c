@@ -7,6 +7,8 @@
 #include "internal.h"
 #include "os/os.h"
 
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,7 +310,8 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->lock_timeout_origin = PGM_FROM_FLAG;
 	} else if ((v = lookup(ctx, "PGMIGRATE_LOCK_TIMEOUT", &o)) != NULL) {
 		if (pgm_parse_seconds(v, &ctx->lock_timeout) != 0)
-			return pgm_fail(ctx, PGM_ECONFIG, "PGMIGRATE_LOCK_TIMEOUT=%s is not a number of seconds (like 15, 2.5, 30s or 2m)", v);
+			return pgm_fail(ctx, PGM_ECONFIG, "PGMIGRATE_LOCK_TIMEOUT=%s is not a number of seconds (like 15, 2.5, 30s or 2m) "
+				"from 0 to 2147483.647", v);
 		ctx->lock_timeout_origin = o;
 	}
 
@@ -324,6 +327,9 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	ctx->allow_modified = opts->allow_modified;
 	ctx->allow_out_of_order = opts->allow_out_of_order;
 	ctx->ddl_lock_timeout = opts->ddl_lock_timeout > 0 ? opts->ddl_lock_timeout : 0;
+	if (pgm__timeout_ms(ctx->ddl_lock_timeout) < 0 || pgm__timeout_ms(ctx->lock_timeout) < 0)
+		return pgm_fail(ctx, PGM_EUSAGE, "a lock timeout above %d ms (about 24.8 days) is not possible", INT_MAX);
+	ctx->ddl_lock_ms = (int)pgm__timeout_ms(ctx->ddl_lock_timeout);
 	ctx->retries = opts->retries > 0 ? opts->retries : 0;
 	ctx->results_at_batch_end = opts->results_at_batch_end;
 	ctx->table_display = pgm_strdup(opts->table ? opts->table : (v = lookup(ctx, "PGMIGRATE_TABLE", NULL)) ? v : "schema_migrations");
@@ -403,6 +409,21 @@ const char *pgm_origin_name(pgm_origin o)
 	}
 }
 
+/* seconds as whole milliseconds, as PostgreSQL's timeouts take them: a part
+ * of a millisecond counts as one (0.0001 s is 1 ms, not 0 ms, which would
+ * mean no timeout at all); the 1e-6 keeps 1.001 s from becoming 1002 ms
+ * through the binary fraction. -1 above INT_MAX ms (PostgreSQL's limit). */
+double pgm__timeout_ms(double seconds)
+{
+	double ms;
+	if (!(seconds > 0))
+		return 0;
+	ms = ceil(seconds * 1000.0 - 1e-6);
+	if (ms < 1)
+		ms = 1;
+	return ms > (double)INT_MAX ? -1 : ms;
+}
+
 int pgm_parse_seconds(const char *s, double *out)
 {
 	char *end;
@@ -414,6 +435,8 @@ int pgm_parse_seconds(const char *s, double *out)
 	else if (*end && strcmp(end, "s") != 0)
 		return -1;
 	if (!(v >= 0 && v <= 1e9))  /* not nan, inf or a negative */
+		return -1;
+	if (pgm__timeout_ms(v) < 0)  /* above 2147483.647 s */
 		return -1;
 	*out = v;
 	return 0;

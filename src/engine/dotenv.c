@@ -7,6 +7,7 @@
  */
 #include "internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,32 +18,73 @@ static int is_key_char(char c, int first)
 	return !first && ((c >= '0' && c <= '9') || c == '.' || c == '-');
 }
 
+/* FNV-1a: the keys are short, and the table only has to spread them */
+static size_t key_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037u;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211u;
+	return (size_t)h;
+}
+
+/* the slot of key: where its entry is, or the empty slot it would go in */
+static size_t *find_slot(const pgm_dotenv *env, const char *key)
+{
+	size_t mask = env->nslots - 1, i = key_hash(key) & mask;
+	while (env->slots[i] && strcmp(env->entries[env->slots[i] - 1].key, key) != 0)
+		i = (i + 1) & mask;
+	return &env->slots[i];
+}
+
+/* room for one more entry; the index kept at most half full */
+static int reserve(pgm_dotenv *env)
+{
+	if (env->count == env->cap) {
+		size_t ncap = env->cap ? env->cap * 2 : 16;
+		pgm_dotenv_entry *n = realloc(env->entries, ncap * sizeof *n);
+		if (!n)
+			return -1;
+		env->entries = n;
+		env->cap = ncap;
+	}
+	if ((env->count + 1) * 2 > env->nslots) {
+		size_t nn = env->nslots ? env->nslots * 2 : 32, i;
+		size_t *old = env->slots;
+		if (!(env->slots = calloc(nn, sizeof *env->slots))) {
+			env->slots = old;
+			return -1;
+		}
+		env->nslots = nn;
+		for (i = 0; i < env->count; i++)
+			*find_slot(env, env->entries[i].key) = i + 1;
+		free(old);
+	}
+	return 0;
+}
+
 static int add_entry(pgm_dotenv *env, char *key, char *value, int line)
 {
-	size_t i;
-	pgm_dotenv_entry *n;
+	size_t *slot;
 
-	/* a later assignment replaces an earlier one, as in a shell */
-	for (i = 0; i < env->count; i++) {
-		if (strcmp(env->entries[i].key, key) == 0) {
-			free(env->entries[i].value);
-			free(key);
-			env->entries[i].value = value;
-			env->entries[i].line = line;
-			return 0;
-		}
-	}
-	n = realloc(env->entries, (env->count + 1) * sizeof *n);
-	if (!n) {
+	if (!key || reserve(env) != 0) {
 		free(key);
 		free(value);
 		return -1;
 	}
-	env->entries = n;
-	n[env->count].key = key;
-	n[env->count].value = value;
-	n[env->count].line = line;
-	env->count++;
+	slot = find_slot(env, key);
+	/* a later assignment replaces an earlier one, as in a shell */
+	if (*slot) {
+		pgm_dotenv_entry *e = &env->entries[*slot - 1];
+		free(e->value);
+		free(key);
+		e->value = value;
+		e->line = line;
+		return 0;
+	}
+	env->entries[env->count].key = key;
+	env->entries[env->count].value = value;
+	env->entries[env->count].line = line;
+	*slot = ++env->count;
 	return 0;
 }
 
@@ -193,11 +235,11 @@ int pgm_dotenv_parse(pgm_dotenv *out, const char *text, size_t len,
 
 const char *pgm_dotenv_get(const pgm_dotenv *env, const char *key)
 {
-	size_t i;
-	for (i = 0; i < env->count; i++)
-		if (strcmp(env->entries[i].key, key) == 0)
-			return env->entries[i].value;
-	return NULL;
+	size_t *slot;
+	if (env->count == 0)
+		return NULL;
+	slot = find_slot(env, key);
+	return *slot ? env->entries[*slot - 1].value : NULL;
 }
 
 void pgm_dotenv_free(pgm_dotenv *env)
@@ -208,5 +250,6 @@ void pgm_dotenv_free(pgm_dotenv *env)
 		free(env->entries[i].value);
 	}
 	free(env->entries);
+	free(env->slots);
 	memset(env, 0, sizeof *env);
 }

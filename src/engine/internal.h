@@ -73,8 +73,11 @@ typedef struct pgm_dotenv_entry {
 } pgm_dotenv_entry;
 
 typedef struct pgm_dotenv {
-	pgm_dotenv_entry *entries;
+	pgm_dotenv_entry *entries;  /* in the order first assigned; a later assignment replaces the value */
 	size_t count;
+	size_t cap;
+	size_t *slots;              /* hash index of entries (entry + 1, 0: empty), nslots a power of 2 */
+	size_t nslots;
 } pgm_dotenv;
 
 /* Parse .env text. On a syntax error returns -1 with *err_line set and a
@@ -265,6 +268,7 @@ struct pgm_ctx {
 	int allow_modified;
 	int allow_out_of_order;
 	double ddl_lock_timeout; /* seconds; 0: none */
+	int ddl_lock_ms;         /* the same as PostgreSQL's lock_timeout: whole ms, 1 to INT_MAX; 0: none */
 	int retries;
 	int locked;
 
@@ -313,6 +317,9 @@ void pgm_error_place(pgm_ctx *ctx, const char *file, int64_t version, const char
 	size_t off, int line_base, const pgm_lex_result *lex, int statement);
 void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...) PGM_PRINTF(3, 4);
 
+/* config.c: seconds as PostgreSQL's timeouts take them, whole milliseconds
+ * rounded up (0 for none); -1 above INT_MAX ms */
+double pgm__timeout_ms(double seconds);
 /* config.c: user@host for the history, looked up on first use */
 const char *pgm__os_user(pgm_ctx *ctx);
 

@@ -553,8 +553,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			"pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)", mark);
 		if (!dry && i + 1 < k)
 			pgm_buf_puts(&b, ", pg_catalog.set_config('synchronous_commit', 'off', true)");
-		if (ctx->ddl_lock_timeout > 0)
-			pgm_buf_printf(&b, ", pg_catalog.set_config('lock_timeout', '%dms', true)", (int)(ctx->ddl_lock_timeout * 1000.0));
+		if (ctx->ddl_lock_ms > 0)
+			pgm_buf_printf(&b, ", pg_catalog.set_config('lock_timeout', '%dms', true)", ctx->ddl_lock_ms);
 		pgm_buf_puts(&b, ";\n");
 		/* The server sends its results when the message ends or its 8 kB buffer
 		 * fills, but a notice at once: one here hands over the marker above, so
@@ -718,10 +718,19 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 	emit_step(ctx, PGM_EV_STEP_START, s, 0, index, total);
 	if ((rc = pgm_db_set_version(ctx, dirty_version, 1, NULL)) != 0)
 		return rc;
-	if (ctx->ddl_lock_timeout > 0) {
+	if (ctx->ddl_lock_ms > 0) {
+		/* checked: a lock wait without the limit asked for is not lock-safe */
 		char set[64];
-		snprintf(set, sizeof set, "SET lock_timeout = '%dms'", (int)(ctx->ddl_lock_timeout * 1000.0));
-		pq->clear(pq->exec(ctx->conn, set));
+		PGresult *res;
+		snprintf(set, sizeof set, "SET lock_timeout = '%dms'", ctx->ddl_lock_ms);
+		res = pq->exec(ctx->conn, set);
+		if (!res || pq->resultStatus(res) != PGRES_COMMAND_OK) {
+			rc = pgm_fail_result(ctx, res, "could not set lock_timeout");
+			if (res)
+				pq->clear(res);
+			return rc;
+		}
+		pq->clear(res);
 	}
 	ctx->cur_version = dirty_version;
 	ctx->cur_dirty = 1;
@@ -756,7 +765,7 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 		pq->clear(res);
 		free(sql);
 	}
-	if (ctx->ddl_lock_timeout > 0)
+	if (ctx->ddl_lock_ms > 0)
 		pq->clear(pq->exec(ctx->conn, "RESET lock_timeout"));
 	{
 		pgm_buf h = PGM_BUF_INIT;
@@ -945,8 +954,8 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	pgm_sha256_init(&sha);
 	pgm_buf_puts(&b, pgm__db_session_sql(ctx));
 	pgm_buf_puts(&b, ctx->dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");
-	if (ctx->ddl_lock_timeout > 0)
-		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", (int)(ctx->ddl_lock_timeout * 1000.0));
+	if (ctx->ddl_lock_ms > 0)
+		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", ctx->ddl_lock_ms);
 	pgm_buf_puts(&b, " SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)");
 	res = pq->exec(ctx->conn, b.ptr);
 	pgm_buf_reset(&b);

@@ -1002,9 +1002,9 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 	if ((rc = run_cmd(ctx, ctx->conn, "BEGIN")) != 0)
 		goto out;
 	in_tx = 1;
-	if (ctx->ddl_lock_timeout > 0) {
+	if (ctx->ddl_lock_ms > 0) {
 		char set[64];
-		snprintf(set, sizeof set, "SET LOCAL lock_timeout = '%dms'", (int)(ctx->ddl_lock_timeout * 1000.0));
+		snprintf(set, sizeof set, "SET LOCAL lock_timeout = '%dms'", ctx->ddl_lock_ms);
 		if ((rc = run_cmd(ctx, ctx->conn, set)) != 0)
 			goto out;
 	}

@@ -639,6 +639,111 @@ static void test_seconds(void)
 	CHECK_STR(pgm_origin_name(PGM_FROM_DEFAULT), "default");
 }
 
+/* timeouts go to the server in whole milliseconds, never 0 for a positive
+ * value (0 means none), never above INT_MAX (runner.c used to overflow) */
+static void test_timeouts(void)
+{
+	double v = -1;
+	CHECK(pgm__timeout_ms(0) == 0);
+	CHECK(pgm__timeout_ms(0.0001) == 1);
+	CHECK(pgm__timeout_ms(1e-300) == 1);
+	CHECK(pgm__timeout_ms(0.001) == 1);
+	CHECK(pgm__timeout_ms(0.0015) == 2);
+	CHECK(pgm__timeout_ms(1.001) == 1001);
+	CHECK(pgm__timeout_ms(0.3) == 300);
+	CHECK(pgm__timeout_ms(2.5) == 2500);
+	CHECK(pgm__timeout_ms(2147483.647) == 2147483647.0);
+	CHECK(pgm__timeout_ms(2147483.6471) == -1);
+	CHECK(pgm__timeout_ms(2147484) == -1);
+	CHECK_INT(pgm_parse_seconds("2147483.647", &v), 0);
+	CHECK(v == 2147483.647);
+	CHECK_INT(pgm_parse_seconds("2147483.648", &v), -1);
+	CHECK_INT(pgm_parse_seconds("2147484", &v), -1);
+	CHECK_INT(pgm_parse_seconds("35791m", &v), 0);
+	CHECK_INT(pgm_parse_seconds("35792m", &v), -1);
+	CHECK_INT(pgm_parse_seconds("0.0001", &v), 0);
+	CHECK(pgm__timeout_ms(v) == 1);
+}
+
+/* identifiers and literals as libpq's PQescapeIdentifier / PQescapeLiteral
+ * write them (their output for these inputs, taken from libpq 15.18 over a
+ * UTF-8 connection; invalid UTF-8 made both return NULL) */
+static void test_sqlquote(void)
+{
+	static const char *const cases[][3] = {
+		{ "schema_migrations", "\"schema_migrations\"", "'schema_migrations'" },
+		{ "", "\"\"", "''" },
+		{ "x'; drop table y; --", "\"x'; drop table y; --\"", "'x''; drop table y; --'" },
+		{ "a\"b", "\"a\"\"b\"", "'a\"b'" },
+		{ "back\\slash'", "\"back\\slash'\"", " E'back\\\\slash'''" },
+		{ "$$; --\nnew line", "\"$$; --\nnew line\"", "'$$; --\nnew line'" },
+		{ "\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80", "\"\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80\"", "'\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80'" },
+	};
+	static const char *const invalid[] = { "\xFF", "a\xC3", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE0\x80\xAF", NULL };
+	size_t i;
+	char *q;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		q = pgm__sql_ident(cases[i][0]);
+		CHECK_STR(q, cases[i][1]);
+		free(q);
+		q = pgm__sql_literal(cases[i][0]);
+		CHECK_STR(q, cases[i][2]);
+		free(q);
+	}
+	for (i = 0; invalid[i]; i++) {
+		CHECK(pgm__sql_ident(invalid[i]) == NULL);
+		CHECK(pgm__sql_literal(invalid[i]) == NULL);
+		CHECK(!pgm__utf8_valid(invalid[i], strlen(invalid[i])));
+	}
+	q = pgm__sql_qualified("a\"s", "t'", "_history");
+	CHECK_STR(q, "\"a\"\"s\".\"t'_history\"");
+	free(q);
+	/* the history's comment is one literal, whatever the name */
+	{
+		pgm_buf b = PGM_BUF_INIT;
+		CHECK_INT(pgm__tracking_ddl(&b, "\"s\".\"t\"", "\"s\".\"t_history\"", "x'; drop table y; --"), 0);
+		CHECK(b.ptr && strstr(b.ptr, "IS 'pgmigrate: every migration applied, reverted or forced, with checksums; "
+			"x''; drop table y; -- beside it is golang-migrate''s table';\n") != NULL);
+		pgm_buf_free(&b);
+	}
+}
+
+/* many keys: each found, the last assignment of a key wins, the order of
+ * first assignment kept (dotenv.c indexes the keys: linear, not quadratic) */
+static void test_dotenv_many(void)
+{
+	pgm_buf b = PGM_BUF_INIT;
+	pgm_dotenv env;
+	char err[128], key[32];
+	int line = 0, i, bad = 0;
+	const int n = 20000;
+	for (i = 0; i < n; i++)
+		pgm_buf_printf(&b, "K%d=v%d\n", i, i);
+	for (i = 0; i < n; i += 3)
+		pgm_buf_printf(&b, "export K%d=\"w%d\"\n", i, i);
+	CHECK_INT(pgm_dotenv_parse(&env, b.ptr, b.len, &line, err, sizeof err), 0);
+	CHECK_INT(env.count, n);
+	for (i = 0; i < n; i++) {
+		const char *v;
+		char want[32];
+		snprintf(key, sizeof key, "K%d", i);
+		snprintf(want, sizeof want, "%c%d", i % 3 ? 'v' : 'w', i);
+		v = pgm_dotenv_get(&env, key);
+		if (!v || strcmp(v, want) != 0 || strcmp(env.entries[i].key, key) != 0 ||
+		    env.entries[i].line != (i % 3 ? i + 1 : n + i / 3 + 1))
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK(pgm_dotenv_get(&env, "K20000") == NULL);
+	CHECK(pgm_dotenv_get(&env, "k1") == NULL);
+	pgm_dotenv_free(&env);
+	pgm_buf_free(&b);
+	/* an empty file: nothing, and lookups work */
+	CHECK_INT(pgm_dotenv_parse(&env, "", 0, &line, err, sizeof err), 0);
+	CHECK(pgm_dotenv_get(&env, "X") == NULL);
+	pgm_dotenv_free(&env);
+}
+
 static void set_tz(const char *tz)
 {
 #ifdef _WIN32
@@ -683,6 +788,9 @@ static void test_stamps_trusted(void)
 int main(void)
 {
 	test_seconds();
+	test_timeouts();
+	test_sqlquote();
+	test_dotenv_many();
 	test_natcmp();
 	test_sha256();
 	test_filenames();
