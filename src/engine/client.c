@@ -13,7 +13,6 @@
 
 extern const char *const pgm__pgvars[][2];
 const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin);
-char *pgm__scrub_conninfo(const char *text, const char *ci);
 
 typedef struct {
 	pgm_pg_places *p;
@@ -177,7 +176,9 @@ int pgm_client_env(char ***out, pgm_ctx *ctx)
 	} else if (ctx->url) {
 		PQconninfoOption *opts, *o;
 		char *err = NULL;
-		int rc = pgm__load_libpq(ctx);
+		int rc = pgm__conninfo_check(ctx);
+		if (rc == 0)
+			rc = pgm__load_libpq(ctx);
 		if (rc != 0) {
 			pgm_strv_free(v);
 			return rc;

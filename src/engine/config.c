@@ -274,11 +274,12 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	if (rc != 0)
 		return rc;
 
+	/* the scheme in lower case: libpq takes POSTGRES://... for a database name */
 	if (opts->database_url) {
-		ctx->url = pgm_strdup(opts->database_url);
+		ctx->url = pgm__conninfo_normalize(opts->database_url);
 		ctx->url_origin = PGM_FROM_FLAG;
 	} else if ((v = lookup(ctx, "DATABASE_URL", &o)) != NULL) {
-		ctx->url = pgm_strdup(v);
+		ctx->url = pgm__conninfo_normalize(v);
 		ctx->url_origin = o;
 	}
 

@@ -16,7 +16,6 @@
 
 extern const char *const pgm__pgvars[][2];
 const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin);
-char *pgm__scrub_conninfo(const char *text, const char *ci);
 
 static void quiet_notices(void *arg, const char *message)
 {
@@ -105,6 +104,9 @@ int pgm_db_connect(pgm_ctx *ctx)
 
 	if (ctx->conn)
 		return 0;
+	/* a password libpq would misread must not reach it (nor the server's log) */
+	if ((rc = pgm__conninfo_check(ctx)) != 0)
+		return rc;
 	if ((rc = pgm__load_libpq(ctx)) != 0)
 		return rc;
 	conn_params(ctx, keys, vals);

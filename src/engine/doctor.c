@@ -136,12 +136,19 @@ static void check_config(pgm_ctx *ctx, pgm_doctor_report *r, int libpq_ok)
 		set(&c->detail, pgm_strdup("no DATABASE_URL (flag, environment or .env) and no PGHOST/PGDATABASE: "
 			"libpq's defaults apply (a local socket, a database and user named after you)"));
 		set(&c->hint, pgm_strdup("put DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DBNAME in .env, or pass --database"));
+	} else if (ctx->url && pgm__conninfo_check(ctx) != 0) {
+		/* libpq would misread the password: it never sees the string */
+		c->status = PGM_CHECK_FAIL;
+		set(&c->detail, pgm_aprintf("%s: %s", ctx->err.message, ctx->err.detail ? ctx->err.detail : ""));
+		set(&c->hint, pgm_strdup(ctx->err.hint));
 	} else if (ctx->url && libpq_ok) {
 		char *err = NULL;
 		PQconninfoOption *opts = ctx->pq->conninfoParse(ctx->url, &err);
 		if (!opts) {
+			char *clean = err ? pgm__scrub_conninfo(err, ctx->url) : NULL;
 			c->status = PGM_CHECK_FAIL;
-			set(&c->detail, pgm_aprintf("the database URL is not valid: %s", err ? err : "out of memory"));
+			set(&c->detail, pgm_aprintf("the database URL is not valid: %s", clean ? clean : "out of memory"));
+			free(clean);
 			if (c->detail) {
 				size_t n = strlen(c->detail);
 				while (n > 0 && (c->detail[n - 1] == '\n' || c->detail[n - 1] == ' '))

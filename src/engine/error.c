@@ -27,13 +27,26 @@ static char *vfmt(const char *fmt, va_list ap)
 	return pgm_buf_take(&b);
 }
 
+/* Every text of an error record or an event passes here: libpq and the
+ * server can quote the connection string, or a piece of it, password
+ * included. Takes s; NULL when out of memory (never the unscrubbed text). */
+static char *scrub(const pgm_ctx *ctx, char *s)
+{
+	char *clean;
+	if (!s || !ctx->url)
+		return s;
+	clean = pgm__scrub_conninfo(s, ctx->url);
+	free(s);
+	return clean;
+}
+
 int pgm_fail(pgm_ctx *ctx, int code, const char *fmt, ...)
 {
 	va_list ap;
 	pgm_error_clear(ctx);
 	ctx->err.code = code;
 	va_start(ap, fmt);
-	ctx->err.message = vfmt(fmt, ap);
+	ctx->err.message = scrub(ctx, vfmt(fmt, ap));
 	va_end(ap);
 	return code;
 }
@@ -44,7 +57,7 @@ void pgm_set_detail(pgm_ctx *ctx, const char *fmt, ...)
 	char *old = ctx->err.detail;
 	/* formatted before the old text is freed: it may be one of the arguments */
 	va_start(ap, fmt);
-	ctx->err.detail = vfmt(fmt, ap);
+	ctx->err.detail = scrub(ctx, vfmt(fmt, ap));
 	va_end(ap);
 	free(old);
 }
@@ -55,7 +68,7 @@ void pgm_set_hint(pgm_ctx *ctx, const char *fmt, ...)
 	char *old = ctx->err.hint;
 	/* formatted before the old text is freed: it may be one of the arguments */
 	va_start(ap, fmt);
-	ctx->err.hint = vfmt(fmt, ap);
+	ctx->err.hint = scrub(ctx, vfmt(fmt, ap));
 	va_end(ap);
 	free(old);
 }
@@ -89,16 +102,16 @@ int pgm_fail_result(pgm_ctx *ctx, const PGresult *res, const char *fallback)
 			m = ctx->conn ? pq->errorMessage(ctx->conn) : NULL;
 		if (!m || !*m)
 			m = fallback;
-		ctx->err.message = dup_trim(m);
+		ctx->err.message = scrub(ctx, dup_trim(m));
 		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_BAD)
 			code = PGM_ECONNECT;
 	} else {
-		ctx->err.message = dup_trim(primary);
+		ctx->err.message = scrub(ctx, dup_trim(primary));
 	}
 	if (state)
 		snprintf(ctx->err.sqlstate, sizeof ctx->err.sqlstate, "%s", state);
-	ctx->err.detail = dup_trim(detail);
-	ctx->err.hint = dup_trim(hint);
+	ctx->err.detail = scrub(ctx, dup_trim(detail));
+	ctx->err.hint = scrub(ctx, dup_trim(hint));
 	if (strcmp(ctx->err.sqlstate, "57014") == 0 && ctx->interrupted)
 		code = PGM_ECANCELED;
 	if (strncmp(ctx->err.sqlstate, "57P0", 4) == 0 || strncmp(ctx->err.sqlstate, "08", 2) == 0)
@@ -109,8 +122,19 @@ int pgm_fail_result(pgm_ctx *ctx, const PGresult *res, const char *fallback)
 
 void pgm_emit(pgm_ctx *ctx, const pgm_event *ev)
 {
-	if (ctx->cb)
+	pgm_event clean;
+	char *msg;
+	if (!ctx->cb)
+		return;
+	if (!ev->message || !ctx->url) {
 		ctx->cb(ev, ctx->cb_payload);
+		return;
+	}
+	clean = *ev;
+	msg = pgm__scrub_conninfo(ev->message, ctx->url);
+	clean.message = msg ? msg : "(out of memory)";
+	ctx->cb(&clean, ctx->cb_payload);
+	free(msg);
 }
 
 void pgm_warn(pgm_ctx *ctx, const char *file, const char *fmt, ...)

@@ -65,6 +65,37 @@ char *pgm__sql_qualified(const char *schema, const char *table, const char *suff
 /* what the history table's name adds to the tracking table's */
 #define PGM_HISTORY_SUFFIX "_history"
 
+/* ---- conninfo.c: connection strings as libpq reads them and as meant ---- */
+typedef enum {
+	PGM_CI_OK = 0,
+	PGM_CI_URL_ENCODING,   /* a raw '@', '/', '&' or a bad '%' in a URL's password */
+	PGM_CI_KV_QUOTING,     /* an unquoted blank in a keyword=value password */
+	PGM_CI_SCHEME          /* "xyz://...": libpq would take it for a database name */
+} pgm__ci_problem;
+typedef struct pgm__ci_span {
+	size_t off, len;
+} pgm__ci_span;
+typedef struct pgm__conninfo {
+	pgm__ci_span *span;              /* password text in the string, as libpq reads it and as meant */
+	size_t nspan, capspan;
+	char **value;                    /* passwords decoded (URL) or unescaped (keyword=value), and
+	                                    libpq's pieces of a misread one: the scrubber's list */
+	size_t nvalue, capvalue;
+	pgm__ci_problem problem;         /* libpq would read the string otherwise than meant */
+	int failed;                      /* out of memory */
+} pgm__conninfo;
+/* the length of "postgres://" or "postgresql://" (any case) at the start of s, else 0 */
+size_t pgm__conninfo_url_prefix(const char *s);
+/* a copy with the URL scheme in lower case, as libpq needs it */
+char *pgm__conninfo_normalize(const char *ci);
+/* 0, or -1 out of memory; free with pgm__conninfo_free either way */
+int pgm__conninfo_parse(pgm__conninfo *out, const char *ci);
+void pgm__conninfo_free(pgm__conninfo *c);
+/* text with the connection string and every password in it masked; NULL when out of memory */
+char *pgm__scrub_conninfo(const char *text, const char *ci);
+/* 0, or PGM_ECONFIG (with advice) when libpq would misread ctx->url's password */
+int pgm__conninfo_check(pgm_ctx *ctx);
+
 /* ---- dotenv ---- */
 typedef struct pgm_dotenv_entry {
 	char *key;

@@ -32,7 +32,6 @@
 
 extern const char *const pgm__pgvars[][2];
 const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin);
-char *pgm__scrub_conninfo(const char *text, const char *ci);
 int pgm__conn_keywords(pgm_ctx *ctx, const char **keys, const char **vals, int max, const char *dbname);
 
 #define MAX_KEYWORDS 48
@@ -601,6 +600,8 @@ static PGconn *open_conn(pgm_ctx *ctx, const char *dbname)
 	const char *keys[MAX_KEYWORDS + 1], *vals[MAX_KEYWORDS + 1];
 	PGconn *c;
 
+	if (pgm__conninfo_check(ctx) != 0)
+		return NULL;
 	pgm__conn_keywords(ctx, keys, vals, MAX_KEYWORDS, dbname);
 	c = pq->connectdbParams(keys, vals, 1);
 	if (!c) {

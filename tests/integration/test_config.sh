@@ -372,7 +372,8 @@ for url in "postgres://postgres:${FAKE_PW}@127.0.0.1:1/x?sslmode=disable" \
     for args in "status" "status --json" "up" "up --json" "version --json" "force 1"; do
         # shellcheck disable=SC2086
         pgm --database "$url" $args
-        expect_rc 5
+        # a bad percent-encoding in a password is refused before libpq sees it (test_secrets.sh)
+        case $url in *%zz*) expect_rc 1;; *) expect_rc 5;; esac
         no_pw "$FAKE_PW"
     done
     expect_contains "$ERR$OUT" "****" "the failed target is shown masked"

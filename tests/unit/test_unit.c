@@ -140,7 +140,6 @@ static void test_mask(void)
 	check_mask("dbname=x", "dbname=x");
 }
 
-char *pgm__scrub_conninfo(const char *text, const char *ci);
 
 /* libpq's messages may quote the connection string, or a password token it
  * could not percent-decode */
@@ -161,6 +160,108 @@ static void test_scrub(void)
 	m = pgm__scrub_conninfo("nothing secret here", "postgres://u:a@b@host/db");
 	CHECK_STR(m, "nothing secret here");
 	free(m);
+}
+
+static int ci_problem(const char *ci)
+{
+	pgm__conninfo c;
+	int r;
+	CHECK_INT(pgm__conninfo_parse(&c, ci), 0);
+	r = (int)c.problem;
+	pgm__conninfo_free(&c);
+	return r;
+}
+
+/* raw '@', ':', '/', '?', '&' in a password: libpq would read part of it as
+ * the host, port, database or a parameter (and quote it in its errors); as
+ * meant, the credentials end at the '@' before the host list */
+static void test_conninfo(void)
+{
+	char *m;
+	/* what libpq reads as written: no problem */
+	CHECK_INT(ci_problem("postgres://u:pw@h:5432/db?sslmode=disable"), PGM_CI_OK);
+	CHECK_INT(ci_problem("postgres://u:pa?ss#x@h/db"), PGM_CI_OK);
+	CHECK_INT(ci_problem("postgres://u:pa:ss@h/db"), PGM_CI_OK);
+	CHECK_INT(ci_problem("postgres://u:pw@h/db?application_name=me@x"), PGM_CI_OK);
+	CHECK_INT(ci_problem("postgres://h/db?application_name=me@x"), PGM_CI_OK);
+	CHECK_INT(ci_problem("postgres://u:p%40ss@h/db"), PGM_CI_OK);
+	CHECK_INT(ci_problem("host=h password='a b\\'c' dbname=d"), PGM_CI_OK);
+	CHECK_INT(ci_problem("host=h password=ab dbname = d"), PGM_CI_OK);
+	CHECK_INT(ci_problem("mydb"), PGM_CI_OK);
+	/* what libpq would misread */
+	CHECK_INT(ci_problem("postgres://u:ab/SECR@h/db"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://u:ab/SECR@h"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://u:p@ss:w0rd@127.0.0.1:5432/db"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://u:p@ss?x=1@h/db"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://u:a/b?c@h/db"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://u:12/b?sslmode=x@h/db"), PGM_CI_URL_ENCODING);
+	/* reads both ways (README): refused, '@' as %40 */
+	CHECK_INT(ci_problem("postgres://db:5432/shop?application_name=me@x"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://db:5432/shop?application_name=me%40x"), PGM_CI_OK);
+	CHECK_INT(ci_problem("postgres://u:50%off@h/db"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://h/db?password=ab&cd&sslmode=disable"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://h/db?password=ab&cd=1"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("host=h password=a secret dbname=d"), PGM_CI_KV_QUOTING);
+	CHECK_INT(ci_problem("host=h password=a b=c"), PGM_CI_KV_QUOTING);
+	CHECK_INT(ci_problem("pgsql://u:pw@h/db"), PGM_CI_SCHEME);
+	CHECK_INT(ci_problem("postgre://u:pw@h/db?sslmode=disable"), PGM_CI_SCHEME);
+	/* masked as meant */
+	check_mask("postgres://u:ab/SECR@h/db", "postgres://u:****@h/db");
+	check_mask("postgres://u:p@ss:w0rd@127.0.0.1:5432/db", "postgres://u:****@127.0.0.1:5432/db");
+	check_mask("postgres://u:a/b?c@h/db?sslmode=disable", "postgres://u:****@h/db?sslmode=disable");
+	check_mask("postgres://u:pw@h/db?application_name=me@x", "postgres://u:****@h/db?application_name=me@x");
+	check_mask("postgres://h/db?password=ab&cd&sslmode=disable", "postgres://h/db?password=****&sslmode=disable");
+	check_mask("pgsql://u:p/w@h/db", "pgsql://u:****@h/db");
+	check_mask("host=h password=a secret  dbname=d", "host=h password=****  dbname=d");
+	check_mask("password=a b=c", "password=****");
+	/* the scheme in any case, as libpq needs it */
+	CHECK_INT(pgm__conninfo_url_prefix("POSTGRES://x"), 11);
+	CHECK_INT(pgm__conninfo_url_prefix("PostgreSQL://x"), 13);
+	CHECK_INT(pgm__conninfo_url_prefix("postgres:/x"), 0);
+	m = pgm__conninfo_normalize("PostgreSQL://U:P@H/D");
+	CHECK_STR(m, "postgresql://U:P@H/D");
+	free(m);
+	check_mask("POSTGRES://u:pw@h/db", "POSTGRES://u:****@h/db");
+	/* the scrubber: the password as written and as decoded; a short one only standing alone */
+	m = pgm__scrub_conninfo("password \"p@ss w\" and p%40ss%20w", "postgres://u:p%40ss%20w@h/db");
+	CHECK_STR(m, "password \"****\" and ****");
+	free(m);
+	m = pgm__scrub_conninfo("database \"ab\" does not exist; table abc", "postgres://u:ab@h/db");
+	CHECK_STR(m, "database \"****\" does not exist; table abc");
+	free(m);
+	m = pgm__scrub_conninfo("role \"x\" got a secret", "host=h password='a secret'");
+	CHECK_STR(m, "role \"x\" got ****");
+	free(m);
+	/* libpq's pieces of a misread password */
+	m = pgm__scrub_conninfo("invalid integer value \"w0rd@127.0.0.1:5432\" for connection option \"port\"",
+		"postgres://u:p@ss:w0rd@127.0.0.1:5432/db");
+	CHECK_STR(m, "invalid integer value \"****@127.0.0.1:5432\" for connection option \"port\"");
+	free(m);
+	m = pgm__scrub_conninfo("missing \"=\" after \"secret\" in connection info string", "host=h password=a secret dbname=d");
+	CHECK_STR(m, "missing \"=\" after \"****\" in connection info string");
+	free(m);
+	{
+		pgm_options o;
+		pgm_ctx *ctx = NULL;
+		const pgm_error *e;
+		memset(&o, 0, sizeof o);
+		o.lock_timeout = -1;
+		o.env_file = NULL;
+		o.database_url = "POSTGRES://u:ab/SECRET@h/db";
+		CHECK_INT(pgm_ctx_new(&ctx, &o), 0);
+		CHECK_INT(pgm__conninfo_check(ctx), PGM_ECONFIG);
+		e = pgm_ctx_error(ctx);
+		CHECK(e->message && strstr(e->message, "percent-encoded"));
+		CHECK(e->detail && strstr(e->detail, "postgres://u:****@h/db"));
+		CHECK(e->detail && !strstr(e->detail, "SECRET"));
+		CHECK(e->hint && strstr(e->hint, "/ as %2F"));
+		/* and every text of the error record is scrubbed, whoever wrote it */
+		pgm_fail(ctx, PGM_ECONNECT, "database \"SECRET@h/db\" does not exist");
+		CHECK_STR(pgm_ctx_error(ctx)->message, "database \"****@h/db\" does not exist");
+		pgm_set_detail(ctx, "invalid integer value \"ab\" for connection option \"port\"");
+		CHECK_STR(pgm_ctx_error(ctx)->detail, "invalid integer value \"****\" for connection option \"port\"");
+		pgm_ctx_free(ctx);
+	}
 }
 
 static void test_lock_key(void)
@@ -797,6 +898,7 @@ int main(void)
 	test_dotenv();
 	test_mask();
 	test_scrub();
+	test_conninfo();
 	test_lock_key();
 	test_positions();
 	test_lexer();
