@@ -216,6 +216,36 @@ typedef struct pgm_lex_result {
 int pgm_lex(pgm_lex_result *out, const char *sql, size_t len);
 void pgm_lex_free(pgm_lex_result *r);
 
+/*
+ * How a migration uses transaction control, read the way the server runs
+ * the file as one query (golang-migrate's way): statements outside an
+ * explicit block share an implicit transaction, which a BEGIN turns into
+ * an explicit one, and COMMIT/ROLLBACK end it.
+ */
+typedef enum {
+	PGM_TX_NONE = 0,  /* no transaction control */
+	PGM_TX_WRAPPED,   /* one plain BEGIN and one COMMIT/END, the last statement: the whole
+	                   * file is one transaction; the pair is dropped and the body runs in
+	                   * pgmigrate's own transaction */
+	PGM_TX_SELF,      /* any other use: run as golang-migrate runs it (one query, dirty protocol) */
+	PGM_TX_OPEN       /* a transaction is still open at the end: refused */
+} pgm_txmode;
+
+typedef struct pgm_txplan {
+	pgm_txmode mode;
+	size_t begin, commit; /* WRAPPED: the pair's statements */
+	size_t first;         /* SELF/OPEN: the statement that decides it */
+	const char *why;      /* SELF/OPEN: what it is, for messages */
+} pgm_txplan;
+
+void pgm_lex_txplan(pgm_txplan *out, const pgm_lex_result *lex, const char *sql);
+/* WRAPPED: blank the pair in text (newlines kept, so lines and offsets stay)
+ * and take their statements out of lex */
+void pgm_lex_unwrap(char *text, pgm_lex_result *lex, const pgm_txplan *plan);
+/* run as one query, the number of the last statement before statement k
+ * (from 0) that commits (COMMIT, END, COMMIT AND CHAIN), from 1; 0: none */
+size_t pgm_lex_last_commit(const pgm_lex_result *lex, const char *sql, size_t k);
+
 /* ---- context ---- */
 typedef struct pgm_mig {
 	pgm_migration pub;
@@ -224,6 +254,7 @@ typedef struct pgm_mig {
 	char *down_path;
 	char *up_display;   /* what users see: path as given + file name */
 	char *down_display;
+	unsigned char names_differ; /* the down file's description is not the up file's */
 	char pre_sum[65];   /* the up file's checksum from the pre-hash thread */
 	unsigned char pre_ok;
 	/* the checksum cache (source.c): the up file had c_stamp when its

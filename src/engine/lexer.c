@@ -416,3 +416,164 @@ void pgm_lex_free(pgm_lex_result *r)
 	free(r->stmts);
 	memset(r, 0, sizeof *r);
 }
+
+/* ---- transaction control, as the server runs a file sent as one query ---- */
+
+enum {
+	TXK_OTHER,          /* COMMIT PREPARED and the like */
+	TXK_BEGIN,          /* BEGIN [WORK | TRANSACTION], START TRANSACTION */
+	TXK_BEGIN_MODES,    /* ... with ISOLATION LEVEL, READ ONLY, DEFERRABLE */
+	TXK_COMMIT,         /* COMMIT, END [WORK | TRANSACTION] [AND NO CHAIN] */
+	TXK_COMMIT_CHAIN,   /* COMMIT AND CHAIN: a new transaction starts */
+	TXK_ROLLBACK,       /* ROLLBACK, ABORT */
+	TXK_ROLLBACK_CHAIN,
+	TXK_PREPARE         /* PREPARE TRANSACTION */
+};
+
+#define TXWORDS 6
+
+/* the first words of a statement, upper case ("" for what is not a word) */
+static int stmt_words(const char *sql, const pgm_stmt *st, char w[TXWORDS][16])
+{
+	size_t pos = st->start;
+	pgm_token t;
+	int n = 0;
+	while (n < TXWORDS && pgm_token_next(&t, sql, st->end, &pos)) {
+		size_t i, k = t.len < 15 ? t.len : 15;
+		if (t.type == PGM_TOK_LINE_COMMENT || t.type == PGM_TOK_BLOCK_COMMENT)
+			continue;
+		if (t.type == PGM_TOK_SEMI)
+			break;
+		for (i = 0; t.type == PGM_TOK_WORD && i < k; i++)
+			w[n][i] = (char)toupper((unsigned char)sql[t.start + i]);
+		w[n][t.type == PGM_TOK_WORD ? k : 0] = '\0';
+		n++;
+	}
+	return n;
+}
+
+static int tx_kind(const char *sql, const pgm_stmt *st)
+{
+	char w[TXWORDS][16];
+	int n = stmt_words(sql, st, w), i = 1;
+	int commit = n > 0 && (strcmp(w[0], "COMMIT") == 0 || strcmp(w[0], "END") == 0);
+	int rollback = n > 0 && (strcmp(w[0], "ROLLBACK") == 0 || strcmp(w[0], "ABORT") == 0);
+	if (n >= 2 && strcmp(w[0], "PREPARE") == 0)
+		return TXK_PREPARE;
+	if (n >= 1 && (strcmp(w[0], "BEGIN") == 0 || (n >= 2 && strcmp(w[0], "START") == 0))) {
+		i = strcmp(w[0], "START") == 0 ? 2 : 1;
+		if (i == 1 && n > 1 && (strcmp(w[1], "WORK") == 0 || strcmp(w[1], "TRANSACTION") == 0))
+			i++;
+		return n == i ? TXK_BEGIN : TXK_BEGIN_MODES;
+	}
+	if (!commit && !rollback)
+		return TXK_OTHER;
+	if (n > 1 && (strcmp(w[1], "WORK") == 0 || strcmp(w[1], "TRANSACTION") == 0))
+		i++;
+	if (n == i || (n == i + 3 && strcmp(w[i], "AND") == 0 && strcmp(w[i + 1], "NO") == 0 && strcmp(w[i + 2], "CHAIN") == 0))
+		return commit ? TXK_COMMIT : TXK_ROLLBACK;
+	if (n == i + 2 && strcmp(w[i], "AND") == 0 && strcmp(w[i + 1], "CHAIN") == 0)
+		return commit ? TXK_COMMIT_CHAIN : TXK_ROLLBACK_CHAIN;
+	return TXK_OTHER; /* COMMIT PREPARED 'id' */
+}
+
+void pgm_lex_txplan(pgm_txplan *out, const pgm_lex_result *lex, const char *sql)
+{
+	size_t i, ntx = 0, nbegin = 0, ncommit = 0, odd = lex->count, tx[2] = { 0, 0 }, open_at = 0;
+	size_t second = 0;
+	int kinds[2] = { 0, 0 }, open = 0;
+	const char *odd_why = NULL;
+
+	memset(out, 0, sizeof *out);
+	if (!lex->has_txctl)
+		return;
+	for (i = 0; i < lex->count; i++) {
+		int k;
+		if (!lex->stmts[i].is_txctl)
+			continue;
+		k = tx_kind(sql, &lex->stmts[i]);
+		if (ntx < 2) {
+			tx[ntx] = i;
+			kinds[ntx] = k;
+		}
+		ntx++;
+		if ((k == TXK_BEGIN || k == TXK_BEGIN_MODES) && nbegin++ == 1)
+			second = i;
+		ncommit += k == TXK_COMMIT;
+		/* the server's view: is an explicit block open after this statement? */
+		if (k == TXK_BEGIN || k == TXK_BEGIN_MODES) {
+			if (!open)
+				open_at = i;
+			open = 1;
+		} else if (k == TXK_COMMIT || k == TXK_ROLLBACK || k == TXK_PREPARE) {
+			open = 0;
+		} else if ((k == TXK_COMMIT_CHAIN || k == TXK_ROLLBACK_CHAIN) && open) {
+			open_at = i;
+		}
+		if (odd == lex->count && k != TXK_BEGIN && k != TXK_COMMIT) {
+			odd = i;
+			odd_why = k == TXK_BEGIN_MODES ? "BEGIN with transaction modes"
+				: k == TXK_COMMIT_CHAIN ? "COMMIT AND CHAIN"
+				: k == TXK_ROLLBACK || k == TXK_ROLLBACK_CHAIN ? "ROLLBACK"
+				: k == TXK_PREPARE ? "PREPARE TRANSACTION" : "COMMIT PREPARED";
+		}
+	}
+	out->first = tx[0];
+	if (open) {
+		out->mode = PGM_TX_OPEN;
+		out->first = open_at;
+		out->why = "a transaction that no COMMIT ends";
+		return;
+	}
+	if (ntx == 2 && kinds[0] == TXK_BEGIN && kinds[1] == TXK_COMMIT && tx[1] == lex->count - 1) {
+		out->mode = PGM_TX_WRAPPED;
+		out->begin = tx[0];
+		out->commit = tx[1];
+		return;
+	}
+	out->mode = PGM_TX_SELF;
+	if (odd < lex->count) {
+		out->first = odd;
+		out->why = odd_why;
+	} else if (nbegin > 1 || ncommit > 1) {
+		out->first = nbegin > 1 ? second : tx[1];
+		out->why = "more than one transaction block";
+	} else if (nbegin == 0) {
+		out->why = "a COMMIT without BEGIN";
+	} else {
+		out->first = tx[1] + 1 < lex->count ? tx[1] + 1 : tx[1];
+		out->why = "statements after its COMMIT";
+	}
+}
+
+void pgm_lex_unwrap(char *text, pgm_lex_result *lex, const pgm_txplan *plan)
+{
+	size_t k, i, o = 0;
+	if (plan->mode != PGM_TX_WRAPPED)
+		return;
+	for (k = 0; k < 2; k++) {
+		const pgm_stmt *st = &lex->stmts[k == 0 ? plan->begin : plan->commit];
+		for (i = st->start; i < st->end; i++)
+			if (text[i] != '\n' && text[i] != '\r')
+				text[i] = ' ';
+	}
+	for (i = 0; i < lex->count; i++)
+		if (i != plan->begin && i != plan->commit)
+			lex->stmts[o++] = lex->stmts[i];
+	lex->count = o;
+	lex->has_txctl = 0;
+}
+
+size_t pgm_lex_last_commit(const pgm_lex_result *lex, const char *sql, size_t k)
+{
+	size_t i, last = 0;
+	for (i = 0; i < k && i < lex->count; i++) {
+		int kind;
+		if (!lex->stmts[i].is_txctl)
+			continue;
+		kind = tx_kind(sql, &lex->stmts[i]);
+		if (kind == TXK_COMMIT || kind == TXK_COMMIT_CHAIN || kind == TXK_PREPARE)
+			last = i + 1;
+	}
+	return last;
+}

@@ -37,6 +37,8 @@ enum {
 	R_IDENT_LENGTH,
 	R_SYNTAX,
 	R_MIXED_TX,
+	R_PAIR_NAME,
+	R_EMPTY,
 	R_COUNT
 };
 
@@ -52,10 +54,12 @@ static const pgm_lint_rule rules[R_COUNT] = {
 	{ "PGM009", "warning", "set-not-null", "ALTER COLUMN ... SET NOT NULL on an existing table" },
 	{ "PGM010", "warning", "column-type", "ALTER COLUMN ... TYPE on an existing table" },
 	{ "PGM011", "warning", "constraint-not-valid", "ADD CONSTRAINT on an existing table without NOT VALID" },
-	{ "PGM012", "error", "transaction-control", "BEGIN/COMMIT/ROLLBACK inside a migration" },
+	{ "PGM012", "warning", "transaction-control", "transaction control other than one BEGIN ... COMMIT around the whole file (a transaction left open: an error)" },
 	{ "PGM013", "error", "identifier-length", "an identifier longer than 63 bytes" },
 	{ "PGM014", "error", "syntax", "an unterminated string, identifier or comment, or a psql meta-command" },
 	{ "PGM015", "error", "mixed-transaction", "a statement that cannot run in a transaction mixed with others" },
+	{ "PGM016", "warning", "pair-name", "the down file's description is not the up file's" },
+	{ "PGM017", "warning", "empty", "an up migration without any statement" },
 };
 
 #define BIT(r) ((uint32_t)1 << (r))
@@ -1225,6 +1229,32 @@ static int collect_tokens(linter *L, const lfile *f, const pgm_stmt *st)
 	return 0;
 }
 
+/* PGM012: the runner's reading of the file's transaction control (runner.c
+ * check_txctl): one BEGIN ... COMMIT around it is dropped and needs no
+ * finding; other use runs as golang-migrate runs it (a warning); a
+ * transaction left open is refused (an error) */
+static void check_txctl(linter *L, size_t fi)
+{
+	lfile *f = &L->files[fi];
+	pgm_txplan tx;
+	size_t before = L->nfound;
+	pgm_lex_txplan(&tx, &f->lex, f->text);
+	if (tx.mode == PGM_TX_SELF)
+		report(L, R_TXCTL, fi, f->lex.stmts[tx.first].start, 0, 0,
+			pgm_aprintf("the migration manages its own transactions (%s): pgmigrate runs it as golang-migrate does, as "
+				"one query outside its own transaction, and a failure leaves the database dirty", tx.why),
+			pgm_strdup("split the file into migrations without BEGIN/COMMIT: pgmigrate runs each in one transaction "
+				"with its bookkeeping (one BEGIN ... COMMIT around a whole file is fine: it is dropped)"));
+	else if (tx.mode == PGM_TX_OPEN) {
+		report(L, R_TXCTL, fi, f->lex.stmts[tx.first].start, 0, 0,
+			pgm_aprintf("this starts %s: the file ends inside it, and pgmigrate refuses it (golang-migrate cannot record "
+				"its version)", tx.why),
+			pgm_strdup("end the transaction with COMMIT; at the end of the file"));
+		if (L->nfound > before)
+			L->found[L->nfound - 1].f.severity = "error";
+	}
+}
+
 static void lint_file(linter *L, size_t fi)
 {
 	lfile *f = &L->files[fi];
@@ -1293,6 +1323,9 @@ static void lint_file(linter *L, size_t fi)
 					f->lex.stmts[first].notx));
 	}
 
+	if (!f->lex.no_transaction && f->lex.has_txctl)
+		check_txctl(L, fi);
+
 	L->ncreated = 0;
 	for (k = 0; k < f->lex.count && !L->oom; k++) {
 		const pgm_stmt *st = &f->lex.stmts[k];
@@ -1307,18 +1340,6 @@ static void lint_file(linter *L, size_t fi)
 		s.n = L->ntok;
 		if (s.n == 0)
 			continue;
-		if (st->is_txctl && !f->lex.no_transaction) {
-			char *w = pgm_strndup(f->text + s.t[0].start, s.t[0].len);
-			size_t c;
-			for (c = 0; w && w[c]; c++)
-				w[c] = (char)toupper((unsigned char)w[c]);
-			report(L, R_TXCTL, fi, st->start, 0, 0,
-				pgm_aprintf("%s inside a migration: pgmigrate already runs each migration in one transaction, "
-					"so it would commit part of the migration on its own (pgmigrate refuses the file)", w ? w : "BEGIN"),
-				pgm_strdup("remove the BEGIN/COMMIT lines, or put -- pgmigrate:no-transaction at the top of the "
-					"file to run it statement by statement"));
-			free(w);
-		}
 		check_identifiers(&s);
 		if (W(&s, 0, "CREATE"))
 			check_create(&s);
@@ -1342,6 +1363,27 @@ static const char *base_name(const char *p)
 	if (b2 && (!b || b2 > b))
 		b = b2;
 	return b ? b + 1 : p;
+}
+
+/* the description of a migration file: "add_users" of ".../000001_add_users.up.sql" */
+static void description(const char *path, const char **out, size_t *out_len)
+{
+	const char *b = base_name(path), *u = strchr(b, '_'), *dot;
+	b = u ? u + 1 : b;
+	dot = strstr(b, ".up.sql");
+	if (!dot)
+		dot = strstr(b, ".down.sql");
+	*out = b;
+	*out_len = dot ? (size_t)(dot - b) : strlen(b);
+}
+
+static int same_description(const char *up, const char *down)
+{
+	const char *a, *b;
+	size_t an, bn;
+	description(up, &a, &an);
+	description(down, &b, &bn);
+	return an == bn && memcmp(a, b, an) == 0;
 }
 
 static int mentioned(const linter *L, cstr name)
@@ -1508,6 +1550,12 @@ int pgm__lint_run(pgm_lint_result **out, const pgm__lint_input *in, size_t n,
 		L.nfiles = fi;
 		L.nobjs = L.nmentions = L.ndropped = 0;
 		lint_file(&L, ui);
+		if (u->lex.count == 0 && !L.oom)
+			report(&L, R_EMPTY, ui, 0, 1, 0,
+				pgm_aprintf("migration %lld has no statement: it runs as an empty migration and only records its version",
+					(long long)m->version),
+				pgm_strdup("write what the migration does, or say in a comment why it is empty and add "
+					"-- pgmigrate:ignore-file PGM017"));
 		if (!m->down_file) {
 			const char *b = base_name(m->up_file);
 			size_t bl = strlen(b);
@@ -1529,6 +1577,11 @@ int pgm__lint_run(pgm_lint_result **out, const pgm__lint_input *in, size_t n,
 			lint_file(&L, di);
 			if (L.oom)
 				break;
+			if (!same_description(m->up_file, m->down_file))
+				report(&L, R_PAIR_NAME, di, 0, 1, u->file_mask,
+					pgm_aprintf("the down file's description is not the up file's (%s): they pair by version, as in "
+						"golang-migrate", base_name(m->up_file)),
+					pgm_aprintf("rename it %.*s.down.sql", (int)(strlen(base_name(m->up_file)) - 7), base_name(m->up_file)));
 			if (d->lex.count == 0)
 				report(&L, R_NO_DOWN, di, 0, 1, u->file_mask,
 					pgm_aprintf("the down migration of %lld is empty, so rolling back does nothing", (long long)m->version),

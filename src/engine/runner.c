@@ -42,6 +42,8 @@ typedef struct step {
 	int out_of_order;       /* older than the tracked version, applied late */
 	int stream;             /* too large to hold: read and sent in pieces */
 	const char *path;
+	pgm_txplan tx;          /* its own transaction control (check_txctl) */
+	int golang;             /* run as golang-migrate runs it (run_golang) */
 } step;
 
 /* files above this size are streamed statement by statement (in pieces of
@@ -351,6 +353,9 @@ static int load_step(pgm_ctx *ctx, step *s)
 static void locate(pgm_ctx *ctx, const step *s, size_t off, int statement)
 {
 	pgm_error_place(ctx, s->display, s->m->pub.version, s->body, s->len, off, 1, &s->lex, statement);
+	/* a dropped BEGIN is still a statement of the file (the COMMIT is its last) */
+	if (s->tx.mode == PGM_TX_WRAPPED && ctx->err.statement > (int)s->tx.begin)
+		ctx->err.statement++;
 }
 
 /* advice for the errors people meet most (the seed's "common issues") */
@@ -808,6 +813,161 @@ dirty:
 	return rc;
 }
 
+/*
+ * A migration that manages its own transactions (check_txctl: PGM_TX_SELF),
+ * run as golang-migrate runs it: marked dirty, the whole file sent as one
+ * simple query (what PQexec sends), marked clean. The results come back one
+ * per statement, so a failure is placed by the server's position or, for
+ * errors without one, by the number of statements that finished before it.
+ */
+static int run_golang(pgm_ctx *ctx, step *s, int index, int total)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	double t0 = pgm_os_now_ms();
+	int64_t dirty_version = s->dir == PGM_UP ? s->m->pub.version : s->after;
+	size_t done = 0, committed;
+	long errpos = 0;
+	int rc = 0, failed = 0;
+	PGresult *res;
+
+	emit_step(ctx, PGM_EV_STEP_START, s, 0, index, total);
+	pgm_warn(ctx, s->display, "%s manages its own transactions (%s): it runs as golang-migrate runs it, as one query "
+		"outside pgmigrate's transaction, and a failure leaves the database dirty; split it into migrations without "
+		"BEGIN/COMMIT", s->display, s->tx.why);
+	if ((rc = pgm_db_set_version(ctx, dirty_version, 1, NULL)) != 0)
+		return rc;
+	if (ctx->ddl_lock_timeout > 0) {
+		char set[64];
+		snprintf(set, sizeof set, "SET lock_timeout = '%dms'", (int)(ctx->ddl_lock_timeout * 1000.0));
+		pq->clear(pq->exec(ctx->conn, set));
+	}
+	ctx->cur_version = dirty_version;
+	ctx->cur_dirty = 1;
+	if (!pq->sendQuery(ctx->conn, s->body)) {
+		rc = pgm_fail_result(ctx, NULL, "could not send the migration");
+		failed = 1;
+	}
+	while (!failed || pq->status(ctx->conn) == CONNECTION_OK) {
+		ExecStatusType st;
+		if (!(res = pq->getResult(ctx->conn)))
+			break;
+		st = pq->resultStatus(res);
+		if (st == PGRES_FATAL_ERROR) {
+			if (!failed) {
+				const char *p = pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+				rc = pgm_fail_result(ctx, res, "the migration failed");
+				errpos = p ? atol(p) : 0;
+			}
+			failed = 1;
+		} else if (st == PGRES_COPY_IN) {
+			pq->putCopyEnd(ctx->conn, "COPY FROM STDIN is not supported in migration files");
+		} else if (st == PGRES_COPY_OUT) {
+			char *row;
+			while (pq->getCopyData(ctx->conn, &row, 0) > 0)
+				pq->freemem(row);
+		} else if (st != PGRES_EMPTY_QUERY && !failed) {
+			done++;
+		}
+		pq->clear(res);
+	}
+	if (!failed && pq->transactionStatus(ctx->conn) != PQTRANS_IDLE) {
+		/* check_txctl refuses what it sees ends inside a transaction; this is what it cannot see */
+		rc = pgm_fail(ctx, PGM_ESQL, "the migration left a transaction open");
+		failed = 1;
+		done = s->lex.count;
+	}
+	if (failed) {
+		if (errpos > 0)
+			locate(ctx, s, pgm_char_to_byte(s->body, s->len, errpos), 0);
+		else if (done < s->lex.count)
+			locate(ctx, s, s->lex.stmts[done].start, (int)done + 1);
+		else
+			locate(ctx, s, s->len, 0);
+		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_OK && pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
+			pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+		goto dirty;
+	}
+	if (ctx->ddl_lock_timeout > 0)
+		pq->clear(pq->exec(ctx->conn, "RESET lock_timeout"));
+	{
+		pgm_buf h = PGM_BUF_INIT;
+		append_history(ctx, &h, s, s->dir == PGM_UP ? "applied" : "reverted", 0, 0, NULL);
+		rc = h.failed ? pgm_fail(ctx, PGM_ENOMEM, "out of memory")
+		              : pgm_db_set_version(ctx, s->after, 0, h.ptr);
+		pgm_buf_free(&h);
+		if (rc != 0)
+			return rc;
+	}
+	ctx->cur_version = s->after;
+	ctx->cur_dirty = 0;
+	ctx->steps_done++;
+	emit_step(ctx, PGM_EV_STEP_DONE, s, pgm_os_now_ms() - t0, index, total);
+	return 0;
+
+dirty:
+	add_hint(ctx);
+	{
+		int stmt = ctx->err.statement;
+		char *prev = ctx->err.hint, kept[96];
+		long mi = find_version(ctx, s->m->pub.version);
+		long long undone = s->dir == PGM_UP ? (mi > 0 ? (long long)ctx->migs[mi - 1].pub.version : -1LL)
+		                                    : (long long)s->m->pub.version;
+		/* as one query, what a COMMIT among the statements that finished ended
+		 * stays; the rest rolled back (none finished after a syntax error: the
+		 * server parses the whole query before it runs any of it) */
+		committed = pgm_lex_last_commit(&s->lex, s->body, done);
+		if (committed > 0)
+			snprintf(kept, sizeof kept, "statements 1 to %zu stayed committed", committed);
+		else
+			snprintf(kept, sizeof kept, "nothing of it was committed");
+		ctx->err.hint = NULL;
+		pgm_set_hint(ctx, "%s%s%s manages its own transactions and ran as one query: it stopped at statement %d, %s, "
+			"and the database is marked dirty at version %lld, as golang-migrate leaves it. Fix the file, then either undo "
+			"what stayed by hand and `pgmigrate force %lld`, or finish the rest by hand and `pgmigrate force %lld`; then run again",
+			prev ? prev : "", prev ? "; " : "", s->display, stmt, kept, (long long)dirty_version, undone, (long long)s->after);
+		free(prev);
+	}
+	log_failure(ctx, s);
+	emit_step(ctx, PGM_EV_STEP_FAILED, s, pgm_os_now_ms() - t0, index, total);
+	return rc;
+}
+
+/*
+ * A file with its own transaction control (not marked no-transaction).
+ * golang-migrate sends a file as one query, so the server runs it: one
+ * plain BEGIN ... COMMIT around the whole file makes it one transaction
+ * (statements before the BEGIN join it: a BEGIN turns the query's implicit
+ * transaction into an explicit one), which is what pgmigrate's transaction
+ * gives, with the bookkeeping in it: the pair is dropped. Any other use
+ * (several blocks, statements after the COMMIT, ROLLBACK, BEGIN with
+ * modes, COMMIT AND CHAIN) runs as golang-migrate runs it (run_golang). A
+ * file that leaves a transaction open is refused: golang-migrate fails to
+ * record its version and the work is lost with the connection.
+ */
+static int check_txctl(pgm_ctx *ctx, step *s)
+{
+	const pgm_stmt *st;
+	int rc;
+	pgm_lex_txplan(&s->tx, &s->lex, s->body);
+	if (s->tx.mode == PGM_TX_WRAPPED) {
+		pgm_lex_unwrap(s->body, &s->lex, &s->tx);
+		return 0;
+	}
+	if (s->tx.mode == PGM_TX_SELF) {
+		s->golang = 1;
+		return 0;
+	}
+	st = &s->lex.stmts[s->tx.first];
+	rc = pgm_fail(ctx, PGM_ESOURCE, "the migration leaves a transaction open");
+	locate(ctx, s, st->start, (int)s->tx.first + 1);
+	pgm_set_detail(ctx, "statement %zu (line %d) starts %s: run as one query (as golang-migrate runs it) the file "
+		"ends inside that transaction, golang-migrate cannot record the version, and the work is lost with the connection",
+		s->tx.first + 1, ctx->err.line, s->tx.why);
+	pgm_set_hint(ctx, "end the transaction with COMMIT; at the end of the file (or drop the BEGIN/COMMIT lines: "
+		"pgmigrate runs each migration in one transaction anyway)");
+	return rc;
+}
+
 static int check_body(pgm_ctx *ctx, step *s)
 {
 	if (s->lex.error && strcmp(s->lex.error_message, "psql meta-commands are not SQL") == 0) {
@@ -818,23 +978,17 @@ static int check_body(pgm_ctx *ctx, step *s)
 		return rc;
 	}
 	if (!s->lex.no_transaction && s->lex.has_txctl) {
-		size_t i;
-		int rc = pgm_fail(ctx, PGM_ESOURCE, "the migration controls its own transaction");
-		for (i = 0; i < s->lex.count; i++)
-			if (s->lex.stmts[i].is_txctl)
-				break;
-		locate(ctx, s, i < s->lex.count ? s->lex.stmts[i].start : 0, (int)i + 1);
-		pgm_set_detail(ctx, "pgmigrate already runs each migration in one transaction with its bookkeeping; "
-			"a BEGIN/COMMIT inside it would commit part of the migration on its own");
-		pgm_set_hint(ctx, "remove the BEGIN/COMMIT lines, or put `-- pgmigrate:no-transaction` at the top of the file "
-			"to run it statement by statement");
-		return rc;
+		int rc = check_txctl(ctx, s);
+		if (rc != 0 || s->golang)
+			return rc;
 	}
 	if (!s->lex.no_transaction && s->lex.notx_count > 0) {
 		size_t i, notx = 0, first = s->lex.count, first_tx = s->lex.count;
 		for (i = 0; i < s->lex.count; i++) {
 			const pgm_stmt *st = &s->lex.stmts[i];
-			if (st->notx && (!st->notx_before_12 || ctx->server_version < 120000)) {
+			/* ADD VALUE needs its own transaction only before PostgreSQL 12; with
+			 * no server (validate --offline) pgm_validate warns instead */
+			if (st->notx && (!st->notx_before_12 || (ctx->server_version > 0 && ctx->server_version < 120000))) {
 				notx++;
 				if (first == s->lex.count)
 					first = i;
@@ -1139,15 +1293,18 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 				emit_step(ctx, PGM_EV_STEP_FAILED, s, 0, (int)(i + k) + 1, (int)n);
 				break;
 			}
+			if (!s->stream && s->lex.count == 0)
+				pgm_warn(ctx, s->display, "%s has no SQL statement: it runs as an empty migration (as golang-migrate "
+					"runs it) and only records the version", s->display);
 			if (s->stream) {
 				if (k > 0)
 					free_step_body(s);
 				break;
 			}
-			if (s->lex.no_transaction || s->lex.error) {
+			if (s->lex.no_transaction || s->lex.error || s->golang) {
 				/* runs on its own: as the only step of a batch if it has a lexer problem
 				 * (an unterminated string must not swallow other migrations), or notx */
-				if (k == 0 && !s->lex.no_transaction)
+				if (k == 0 && !s->lex.no_transaction && !s->golang)
 					k = 1;
 				else if (k > 0)
 					free_step_body(s);
@@ -1196,6 +1353,10 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 		} else if (ctx->dry_run) {
 			pgm_warn(ctx, steps[i].display, "%s runs outside a transaction: not rehearsed by --dry-run", steps[i].display);
 			emit_step(ctx, PGM_EV_STEP_SKIPPED, &steps[i], 0, (int)i + 1, (int)n);
+			free_step_body(&steps[i]);
+			i++;
+		} else if (steps[i].golang) {
+			rc = run_golang(ctx, &steps[i], (int)i + 1, (int)n);
 			free_step_body(&steps[i]);
 			i++;
 		} else {
@@ -1657,11 +1818,61 @@ static void capture_warning(const pgm_event *ev, void *payload)
 		c->prev(ev, c->prev_payload);
 }
 
+/* statement index of an ALTER TYPE ... ADD VALUE in a file with other
+ * statements, which runs in one transaction only from PostgreSQL 12 on; or
+ * the number of statements when there is none */
+static size_t pre12_mix(const step *st)
+{
+	size_t i, first = st->lex.count, others = 0;
+	if (st->lex.no_transaction || st->golang)
+		return st->lex.count;
+	for (i = 0; i < st->lex.count; i++) {
+		if (st->lex.stmts[i].notx && st->lex.stmts[i].notx_before_12) {
+			if (first == st->lex.count)
+				first = i;
+		} else {
+			others++;
+		}
+	}
+	return others > 0 ? first : st->lex.count;
+}
+
+/* what depends on the server version, decided once it is known (0: unknown) */
+typedef struct pre12_item {
+	char *file;
+	int64_t version;
+	int line, column;
+} pre12_item;
+
+static void pre12_report(pgm_validation *v, pre12_item *items, size_t n, int server_version)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		if (server_version >= 120000)
+			;
+		else if (server_version > 0)
+			add_problem(v, "error", "invalid_sql", items[i].file, items[i].line, items[i].column, items[i].version,
+				"the migration mixes other statements with ALTER TYPE ... ADD VALUE, which cannot run inside a "
+				"transaction block before PostgreSQL 12 (this server)",
+				"split the file: put the ADD VALUE in a migration of its own (pgmigrate runs such a file outside a "
+				"transaction by itself)");
+		else
+			add_problem(v, "warning", "server_version", items[i].file, items[i].line, items[i].column, items[i].version,
+				"ALTER TYPE ... ADD VALUE with other statements runs in one transaction on PostgreSQL 12 and later; "
+				"on PostgreSQL 11 and earlier pgmigrate refuses the file",
+				"validate against the database (without --offline) to decide by its version; for servers before 12, "
+				"put the ADD VALUE in a migration of its own");
+		free(items[i].file);
+	}
+	free(items);
+}
+
 int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 {
 	pgm_validation *v = calloc(1, sizeof *v);
 	capture cap;
-	size_t i;
+	size_t i, npre12 = 0;
+	pre12_item *pre12 = NULL;
 	int rc;
 
 	*out = NULL;
@@ -1689,6 +1900,13 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 			add_problem(v, "warning", "no_down", m->up_display, 0, 0, m->pub.version,
 				"no down migration: `down` will refuse to go below this version",
 				"write the .down.sql that undoes it (and test it: up, down, up)");
+		else if (m->names_differ) {
+			char *msg = pgm_aprintf("the down file's description is not the up file's (%s): they pair by version, as "
+				"in golang-migrate, and the migration is called %s", m->down_display, m->name);
+			add_problem(v, "warning", "pair_name", m->up_display, 0, 0, m->pub.version, msg ? msg : "pair names differ",
+				"rename the down file to match the up file (a name change does not change the checksum)");
+			free(msg);
+		}
 		for (d = 0; d < 2; d++) {
 			step st;
 			memset(&st, 0, sizeof st);
@@ -1706,17 +1924,40 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 			} else if (st.stream) {
 				/* too large to hold: its statements are checked as it is streamed */
 			} else if (st.lex.count == 0) {
-				add_problem(v, d == 0 ? "error" : "warning", "empty", st.display, 0, 0, m->pub.version,
-					"the file has no SQL statement", d == 0 ? "an empty migration records a version and does nothing: write it, or delete the pair"
+				/* golang-migrate runs it (its example folder has comment-only files), and so does `up` */
+				add_problem(v, "warning", "empty", st.display, 0, 0, m->pub.version,
+					"the file has no SQL statement: it runs as an empty migration and only records the version",
+					d == 0 ? "write what the migration does, or say in a comment why it is empty"
 					: "an empty down migration reverts nothing: write what undoes the up migration");
 			} else if (check_body(ctx, &st) != 0) {
 				add_ctx_problem(v, ctx, "invalid_sql");
+			} else if (st.golang) {
+				int line, col;
+				char *msg = pgm_aprintf("the migration manages its own transactions (%s): it runs as golang-migrate "
+					"runs it, as one query outside pgmigrate's transaction, and a failure leaves the database dirty", st.tx.why);
+				pgm_text_position(st.body, st.len, st.lex.stmts[st.tx.first].start, &line, &col);
+				add_problem(v, "warning", "own_transaction", st.display, line, col, m->pub.version,
+					msg ? msg : "the migration manages its own transactions",
+					"split it into migrations without BEGIN/COMMIT: pgmigrate runs each in one transaction with its bookkeeping");
+				free(msg);
 			} else if (st.lex.error) {
 				int line, col;
 				pgm_text_position(st.body, st.len, st.lex.error_offset, &line, &col);
 				add_problem(v, "error", "invalid_sql", st.display, line, col, m->pub.version, st.lex.error_message,
 					"close the string, identifier or comment");
 			}
+			if (!st.stream && st.body && !ctx->err.message) {
+				size_t k = pre12_mix(&st);
+				pre12_item *n = k < st.lex.count ? realloc(pre12, (npre12 + 1) * sizeof *pre12) : NULL;
+				if (n) {
+					pre12 = n;
+					n += npre12++;
+					n->file = pgm_strdup(st.display);
+					n->version = m->pub.version;
+					pgm_text_position(st.body, st.len, st.lex.stmts[k].start, &n->line, &n->column);
+				}
+			}
+			pgm_error_clear(ctx);
 			free_step_body(&st);
 		}
 	}
@@ -1768,6 +2009,7 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 			}
 		}
 	}
+	pre12_report(v, pre12, npre12, v->db_checked ? ctx->server_version : 0);
 	pgm_error_clear(ctx);
 	*out = v;
 	return 0;

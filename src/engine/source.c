@@ -251,8 +251,7 @@ int pgm_load(pgm_ctx *ctx)
 			mig->pub.version = v;
 			mig->name = pgm_strdup(namebuf);
 			mig->pub.name = mig->name;
-		} else if (strcmp(mig->name, namebuf) != 0 ||
-		           (dir == PGM_UP ? mig->up_path != NULL : mig->down_path != NULL)) {
+		} else if (dir == PGM_UP ? mig->up_path != NULL : mig->down_path != NULL) {
 			const char *other = dir == PGM_UP ? (mig->up_display ? mig->up_display : mig->down_display)
 			                                  : (mig->down_display ? mig->down_display : mig->up_display);
 			if (!first_problem)
@@ -262,6 +261,21 @@ int pgm_load(pgm_ctx *ctx)
 			s.bad++;
 			free(disp);
 			continue;
+		} else if (strcmp(mig->name, namebuf) != 0) {
+			/* golang-migrate pairs by version and direction: the description
+			 * of each file is free. The migration is named after its up file. */
+			mig->names_differ = 1;
+			if (dir == PGM_UP) {
+				char *name = pgm_strdup(namebuf);
+				if (!name) {
+					free(disp);
+					rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+					goto out;
+				}
+				free(mig->name);
+				mig->name = name;
+				mig->pub.name = name;
+			}
 		}
 		if (dir == PGM_UP) {
 			mig->up_path = pgm_os_path_join(ctx->path, s.names[i]);
@@ -290,7 +304,7 @@ int pgm_load(pgm_ctx *ctx)
 		rc = pgm_fail(ctx, PGM_ESOURCE, "the migration files are invalid");
 		pgm_set_detail(ctx, "%s%s", first_problem ? first_problem : "",
 			s.bad > 1 ? " (and more: see the warnings)" : "");
-		pgm_set_hint(ctx, "every version needs exactly one {version}_{name}.up.sql (and usually a .down.sql with the same name); nothing was run");
+		pgm_set_hint(ctx, "every version needs exactly one {version}_{name}.up.sql (and usually one .down.sql); nothing was run");
 		goto out;
 	}
 	ctx->loaded = 1;

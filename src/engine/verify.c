@@ -150,7 +150,8 @@ typedef struct body {
 	char *text;
 	size_t len;
 	pgm_lex_result lex;
-	int notx;           /* runs statement by statement, outside a transaction block */
+	int notx;           /* runs outside a transaction block: statement by statement, */
+	int whole;          /* or, when it manages its own transactions, as one query */
 } body;
 
 static void body_free(body *b)
@@ -193,12 +194,21 @@ static int body_load(pgm_ctx *ctx, pgm_mig *m, pgm_direction dir, body *b)
 		return rc;
 	}
 	if (!b->lex.no_transaction && b->lex.has_txctl) {
-		for (i = 0; i < b->lex.count && !b->lex.stmts[i].is_txctl; i++)
-			;
-		rc = pgm_fail(ctx, PGM_ESOURCE, "the migration controls its own transaction");
-		locate(ctx, b, i < b->lex.count ? b->lex.stmts[i].start : 0, (int)i + 1);
-		pgm_set_hint(ctx, "remove the BEGIN/COMMIT lines, or put `-- pgmigrate:no-transaction` at the top of the file");
-		return rc;
+		/* as the runner does (runner.c check_txctl): a wrapper is dropped, other
+		 * transaction control runs as one query, outside the transaction */
+		pgm_txplan tx;
+		pgm_lex_txplan(&tx, &b->lex, b->text);
+		if (tx.mode == PGM_TX_SELF) {
+			b->notx = b->whole = 1;
+			return 0;
+		}
+		if (tx.mode == PGM_TX_OPEN) {
+			rc = pgm_fail(ctx, PGM_ESOURCE, "the migration leaves a transaction open");
+			locate(ctx, b, b->lex.stmts[tx.first].start, (int)tx.first + 1);
+			pgm_set_hint(ctx, "end the transaction with COMMIT; at the end of the file");
+			return rc;
+		}
+		pgm_lex_unwrap(b->text, &b->lex, &tx);
 	}
 	for (i = 0; i < b->lex.count; i++) {
 		const pgm_stmt *st = &b->lex.stmts[i];
@@ -252,7 +262,7 @@ static int body_run(pgm_ctx *ctx, PGconn *conn, body *b, int again)
 		return pgm_fail(ctx, PGM_ECANCELED, "interrupted");
 	if (b->lex.count == 0)
 		return 0;
-	if (b->notx) {
+	if (b->notx && !b->whole) {
 		for (i = 0; i < b->lex.count; i++) {
 			const pgm_stmt *st = &b->lex.stmts[i];
 			char *sql = pgm_strndup(b->text + st->start, st->end - st->start);

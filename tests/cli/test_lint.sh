@@ -236,14 +236,24 @@ mig 2 $'-- ck\nALTER TABLE users ADD CONSTRAINT email_check CHECK (email <> \'\'
 lint
 clean pgm011
 
-# ---- PGM012: BEGIN/COMMIT ----
+# ---- PGM012: a file that manages its own transactions ----
 set_new pgm012-pos
-mig 2 $'-- t\nBEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nCOMMIT;\n' $'-- u\nDROP TABLE IF EXISTS t;\n'
+mig 2 $'-- t\nBEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE IF NOT EXISTS s (id int);\nCOMMIT;\n' \
+      $'-- u\nDROP TABLE IF EXISTS s, t;\n'
 lint
-has PGM012 error 000002_m.up.sql:2:1
-has PGM012 error 000002_m.up.sql:4:1
-count PGM012 2
+has PGM012 warning 000002_m.up.sql:5:1
+count PGM012 1
+rc_is 0
+mig 2 $'-- t\nCREATE TABLE IF NOT EXISTS t (id int);\nBEGIN;\nCREATE TABLE IF NOT EXISTS s (id int);\n' $'-- u\nDROP TABLE IF EXISTS s, t;\n'
+lint
+has PGM012 error 000002_m.up.sql:3:1
+count PGM012 1
 rc_is 1
+set_new pgm012-wrapped
+mig 2 $'-- t, wrapped as Atlas writes it\nSET lock_timeout = 0;\nBEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nCOMMIT;\n' \
+      $'-- u\nDROP TABLE IF EXISTS t;\n'
+lint
+clean pgm012-wrapped
 set_new pgm012-neg
 mig 2 $'-- pgmigrate:no-transaction\n-- t, in a transaction of its own\nBEGIN;\nCREATE TABLE IF NOT EXISTS t (id int);\nCOMMIT;\n' \
       $'-- u\nDROP TABLE IF EXISTS t;\n'
@@ -287,6 +297,34 @@ mig 2 $'-- pgmigrate:no-transaction\n-- t, then its index without a lock\nCREATE
       $'-- u\nDROP TABLE IF EXISTS t;\n'
 lint
 clean pgm015
+
+# ---- PGM016: the down file's description is not the up file's ----
+set_new pgm016-pos
+printf -- '-- t\nCREATE TABLE IF NOT EXISTS t (id int);\n' >"$D/000002_add_t.up.sql"
+printf -- '-- u\nDROP TABLE IF EXISTS t;\n' >"$D/000002_drop_t.down.sql"
+lint
+has PGM016 warning 000002_drop_t.down.sql:1:1
+count PGM016 1
+rc_is 0
+grep -qF 'rename it 000002_add_t.down.sql' <<<"$(run lint --path "$D"; echo "$OUT")" || fail "PGM016 fix names the file"
+ok
+set_new pgm016-neg
+printf -- '-- t\nCREATE TABLE IF NOT EXISTS t (id int);\n' >"$D/000002_add_t.up.sql"
+printf -- '-- u\nDROP TABLE IF EXISTS t;\n' >"$D/000002_add_t.down.sql"
+lint
+clean pgm016
+
+# ---- PGM017: an up migration without a statement ----
+set_new pgm017-pos
+mig 2 $'-- placeholder\n' $'-- u\nSELECT 1;\n'
+lint
+has PGM017 warning 000002_m.up.sql:1:1
+count PGM017 1
+rc_is 0
+set_new pgm017-neg
+mig 2 $'-- placeholder: kept for the numbering\n-- pgmigrate:ignore-file PGM017\n' $'-- u\nSELECT 1;\n'
+lint
+clean pgm017
 
 # ---- ignore comments ----
 set_new ignore

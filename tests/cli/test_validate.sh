@@ -35,7 +35,7 @@ printf -- 'CREATE TABLE b (id int);\n' >m/000002_b.up.sql                       
 mkdir m/000004_d.up.sql                                                         # unreadable (a folder)
 printf -- 'SELECT 1;\n' >m/10-x.up.sql                                          # bad name
 printf -- 'SELECT 1;\n' >m/000005_e.up.SQL                                      # bad suffix
-printf -- 'BEGIN;\nSELECT 1;\nCOMMIT;\n' >m/000006_t.up.sql                      # transaction control
+printf -- 'SELECT 0;\nBEGIN;\nSELECT 1;\n' >m/000006_t.up.sql                      # a transaction left open
 printf -- "-- q\nSELECT 'x;\n" >m/000007_q.up.sql                                # unterminated string
 printf -- 'SELECT 1;\n' >m/000007_q.down.sql
 run --path m validate --offline
@@ -43,9 +43,9 @@ expect_rc 6
 has "m/10-x.up.sql: error: m/10-x.up.sql looks like a migration but is not one"
 has "m/000005_e.up.SQL: error: m/000005_e.up.SQL looks like a migration but is not one: the suffix must be exactly .up.sql"
 has "m/000002_b.up.sql: warning: no down migration"
-has "m/000003_c.up.sql: error: the file has no SQL statement"
+has "m/000003_c.up.sql: warning: the file has no SQL statement"
 has "m/000004_d.up.sql: error: could not read"
-has "m/000006_t.up.sql:1:1: error: the migration controls its own transaction"
+has "m/000006_t.up.sql:2:1: error: the migration leaves a transaction open"
 has "m/000007_q.up.sql:2:8: error: unterminated quoted string"
 has "errors,"
 
@@ -59,6 +59,23 @@ CHECKS=$((CHECKS + 1))
 CHECKS=$((CHECKS + 1))
 [ "$(jpy '[(p["line"], p["column"]) for p in P if p["file"] == "m/000007_q.up.sql" and p["code"] == "invalid_sql"]')" = "[(2, 8)]" ] ||
     fail "line and column of the unterminated string"
+
+# what golang-migrate runs: warnings, exit 0 (issue 14)
+mkdir gm
+printf -- 'SET lock_timeout = 0;\nBEGIN;\nCREATE TABLE w (id int);\nCOMMIT;\n' >gm/000001_wrapped.up.sql
+printf -- 'DROP TABLE w;\n' >gm/000001_unwrapped.down.sql
+printf -- 'BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;\n' >gm/000002_blocks.up.sql
+printf -- '-- comments only\n' >gm/000003_nothing.up.sql
+printf -- "ALTER TYPE mood ADD VALUE 'meh';\nSELECT 1;\n" >gm/000004_enum.up.sql
+run --path gm validate --offline
+expect_rc 0
+has "gm/000001_wrapped.up.sql: warning: the down file's description is not the up file's (gm/000001_unwrapped.down.sql)"
+has "gm/000002_blocks.up.sql:4:1: warning: the migration manages its own transactions (more than one transaction block)"
+has "gm/000003_nothing.up.sql: warning: the file has no SQL statement"
+has "gm/000004_enum.up.sql:1:1: warning: ALTER TYPE ... ADD VALUE with other statements runs in one transaction on PostgreSQL 12 and later"
+has "0 errors"
+CHECKS=$((CHECKS + 1))
+if grep -q "000001_wrapped.up.sql:[0-9]" <<<"$OUT"; then fail "a file wrapped in one BEGIN/COMMIT needs no word"; fi
 
 # duplicate versions: both files named, nothing else hides it
 mkdir dup

@@ -693,9 +693,74 @@ static void test_lint(void)
 	{
 		size_t n = 0;
 		const pgm_lint_rule *rules = pgm_lint_rules(&n);
-		CHECK_INT(n, 15);
+		CHECK_INT(n, 17);
 		CHECK_STR(rules[0].id, "PGM001");
-		CHECK_STR(rules[n - 1].id, "PGM015");
+		CHECK_STR(rules[n - 1].id, "PGM017");
+	}
+}
+
+/* how a file's own transaction control is read (lexer.c pgm_lex_txplan) */
+static void test_txplan(void)
+{
+	static const struct { const char *sql; pgm_txmode mode; size_t first; const char *body; } cases[] = {
+		{ "CREATE TABLE t (id int);", PGM_TX_NONE, 0, NULL },
+		/* one plain pair around the file: dropped, whatever the spelling */
+		{ "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n", PGM_TX_WRAPPED, 0, "      \nCREATE TABLE t (id int);\n       \n" },
+		{ "-- atlas:txmode\nSET lock_timeout = 0;\nbegin transaction;\nSELECT 1;\nend;", PGM_TX_WRAPPED, 0,
+		  "-- atlas:txmode\nSET lock_timeout = 0;\n                  \nSELECT 1;\n    " },
+		{ "START TRANSACTION; SELECT 1; COMMIT WORK AND NO CHAIN; -- done\n", PGM_TX_WRAPPED, 0,
+		  "                   SELECT 1;                           -- done\n" },
+		{ "BEGIN WORK;\r\nSAVEPOINT s;\r\nROLLBACK TO SAVEPOINT s;\r\nRELEASE s;\r\nEND TRANSACTION;\r\n", PGM_TX_WRAPPED, 0,
+		  "           \r\nSAVEPOINT s;\r\nROLLBACK TO SAVEPOINT s;\r\nRELEASE s;\r\n                \r\n" },
+		/* BEGIN/END in bodies and strings are no statements */
+		{ "BEGIN;\nDO $$BEGIN PERFORM 1; END$$;\nSELECT 'COMMIT;';\nCOMMIT;", PGM_TX_WRAPPED, 0, NULL },
+		/* anything else runs as golang-migrate runs it */
+		{ "SELECT 1;\nBEGIN;\nSELECT 2;\nCOMMIT;\nBEGIN;\nSELECT 3;\nCOMMIT;", PGM_TX_SELF, 4, NULL },
+		{ "BEGIN;\nSELECT 2;\nCOMMIT;\nSELECT 3;", PGM_TX_SELF, 3, NULL },
+		{ "BEGIN ISOLATION LEVEL SERIALIZABLE;\nSELECT 1;\nCOMMIT;", PGM_TX_SELF, 0, NULL },
+		{ "BEGIN;\nSELECT 1;\nROLLBACK;", PGM_TX_SELF, 2, NULL },
+		{ "BEGIN;\nSELECT 1;\nABORT;\nSELECT 2;", PGM_TX_SELF, 2, NULL },
+		{ "BEGIN;\nSELECT 1;\nCOMMIT AND CHAIN;\nSELECT 2;\nCOMMIT;", PGM_TX_SELF, 2, NULL },
+		{ "SELECT 1;\nCOMMIT;", PGM_TX_SELF, 1, NULL },
+		/* a transaction still open at the end */
+		{ "SELECT 1;\nBEGIN;\nSELECT 2;", PGM_TX_OPEN, 1, NULL },
+		{ "BEGIN;\nSELECT 1;\nCOMMIT AND CHAIN;", PGM_TX_OPEN, 2, NULL },
+	};
+	size_t j;
+	for (j = 0; j < sizeof cases / sizeof cases[0]; j++) {
+		pgm_lex_result r;
+		pgm_txplan tx;
+		char *text = pgm_strdup(cases[j].sql);
+		size_t n;
+		pgm_lex(&r, text, strlen(text));
+		n = r.count;
+		pgm_lex_txplan(&tx, &r, text);
+		CHECK_INT(tx.mode, cases[j].mode);
+		if (tx.mode == PGM_TX_SELF || tx.mode == PGM_TX_OPEN) {
+			CHECK_INT(tx.first, cases[j].first);
+			CHECK(tx.why != NULL);
+		}
+		if (tx.mode == PGM_TX_WRAPPED) {
+			pgm_lex_unwrap(text, &r, &tx);
+			CHECK_INT(r.count, n - 2);
+			CHECK_INT(r.has_txctl, 0);
+			if (cases[j].body)
+				CHECK_STR(text, cases[j].body);
+		}
+		pgm_lex_free(&r);
+		free(text);
+	}
+	{
+		/* what a COMMIT among the finished statements ended stays */
+		const char *sql = "SELECT 1;\nBEGIN;\nSELECT 2;\nCOMMIT;\nBEGIN;\nSELECT 3;\nCOMMIT;";
+		pgm_lex_result r;
+		pgm_lex(&r, sql, strlen(sql));
+		CHECK_INT(pgm_lex_last_commit(&r, sql, 0), 0);
+		CHECK_INT(pgm_lex_last_commit(&r, sql, 3), 0);
+		CHECK_INT(pgm_lex_last_commit(&r, sql, 4), 4);
+		CHECK_INT(pgm_lex_last_commit(&r, sql, 6), 4);
+		CHECK_INT(pgm_lex_last_commit(&r, sql, 7), 7);
+		pgm_lex_free(&r);
 	}
 }
 
@@ -902,6 +967,7 @@ int main(void)
 	test_lock_key();
 	test_positions();
 	test_lexer();
+	test_txplan();
 	test_buf();
 	test_lint();
 	test_local_time();
