@@ -87,6 +87,16 @@ if has_stage quickstart; then
         applied=$(echo "$out" | grep -c '^applied ' || true)
         [ "$applied" = "$n" ] || { echo "quickstart applied $applied migrations, migrations/ has $n"; exit 1; }
         echo "$out" | grep -q "^$n migrations, 0 pending\$" || { echo "status does not show $n migrations, 0 pending"; exit 1; }
+        # stopped and started again, the server keeps its port: an .env made from quickstart.env still works
+        cp "$qs/.pgdata/quickstart.env" "$qs/saved.env"
+        bash "$qs/scripts/quickstart.sh" --stop >/dev/null 2>&1
+        out=$(cd "$qs" && env -u DATABASE_URL -u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD -u PGDATABASE \
+            bash scripts/quickstart.sh 2>&1) || { echo "$out"; echo "quickstart.sh failed on a restart"; exit 1; }
+        cmp -s "$qs/saved.env" "$qs/.pgdata/quickstart.env" ||
+            { echo "the restart changed the URL: $(cat "$qs/saved.env") -> $(cat "$qs/.pgdata/quickstart.env")"; exit 1; }
+        (cd "$qs" && "$qs/build/release/pgmigrate" --env-file saved.env version >/dev/null) ||
+            { echo "the saved .env does not reach the restarted server"; exit 1; }
+        echo "restarted on the same port: $(cat "$qs/.pgdata/port")"
     )
     stage_end $?
     set -e

@@ -138,18 +138,27 @@ Describe 'Invoke-MigrateUp' -Tag Database {
     }
 
     It 'writes each object as the migration is reported, while pgmigrate still runs' {
-        # 2 runs outside a transaction and takes 2 s: 1 is reported before it starts
+        # 2 runs outside a transaction and waits at the test's gate until the first object has
+        # arrived: 1 is reported while pgmigrate still runs, 2 only after the gate opened
         Remove-Item (Join-Path $Migrations '*')
         New-TestMigration 1 fast 'CREATE TABLE a (id int);'
-        New-TestMigration 2 slow ("-- pgmigrate:no-transaction`nSELECT pg_sleep(2);")
+        New-TestMigration 2 slow ("-- pgmigrate:no-transaction`nSELECT FROM test_gate.gate;")
         New-TestMigration 3 after 'CREATE TABLE c (id int);'
         $seen = New-Object System.Collections.Generic.List[object]
-        Invoke-MigrateUp @Conn | ForEach-Object {
-            $seen.Add([pscustomobject]@{ Version = $_.Version; At = [DateTime]::UtcNow; Running = @(Get-ChildProcess -Name 'pgmigrate').Count })
+        Close-TestGate
+        try {
+            Invoke-MigrateUp @Conn | ForEach-Object {
+                $seen.Add([pscustomobject]@{ Version = $_.Version; GateOpen = -not $script:Gate; Running = @(Get-ChildProcess -Name 'pgmigrate').Count })
+                if ($_.Version -eq 1) { Open-TestGate }
+            }
+        }
+        finally {
+            Open-TestGate
         }
         $seen.Count | Should -Be 3
         $seen[0].Running | Should -Be 1 -Because 'the first object arrives while pgmigrate is still running'
-        ($seen[1].At - $seen[0].At).TotalSeconds | Should -BeGreaterThan 1.5
+        $seen[0].GateOpen | Should -BeFalse -Because 'the first object arrives while migration 2 waits at the gate'
+        $seen[1].GateOpen | Should -BeTrue -Because 'migration 2 is reported once it ran'
     }
 
     It 'shows progress while several migrations run' {
@@ -264,8 +273,9 @@ Describe 'Invoke-MigrateUp' -Tag Database {
 
     It 'passes -Credential through the environment only, never the command line' {
         Remove-Item (Join-Path $Migrations '*')
-        New-TestMigration 1 slow 'SELECT pg_sleep(3);'
+        New-TestMigration 1 slow 'SELECT FROM test_gate.gate;'
         $env:PGPASSWORD | Should -BeNullOrEmpty
+        Close-TestGate
         $ps = [PowerShell]::Create()
         try {
             $null = $ps.AddScript({
@@ -275,19 +285,21 @@ Describe 'Invoke-MigrateUp' -Tag Database {
                 }).AddArgument($ModuleManifest).AddArgument($Conn)
             $async = $ps.BeginInvoke()
             $child = $null
-            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            # a guard against a hang: pgmigrate waits at the gate until the test opens it
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
             while (-not $child -and [DateTime]::UtcNow -lt $deadline) {
                 $child = Get-ChildProcess -Name 'pgmigrate' | Select-Object -First 1
                 if (-not $child) { Start-Sleep -Milliseconds 50 }
             }
-            $child | Should -Not -BeNullOrEmpty -Because 'pgmigrate runs for 3 s'
-            Start-Sleep -Milliseconds 200
+            $child | Should -Not -BeNullOrEmpty -Because 'pgmigrate waits at the gate'
             $cmdline = [System.IO.File]::ReadAllText("/proc/$child/cmdline").Split([char]0)
             $environ = [System.IO.File]::ReadAllText("/proc/$child/environ").Split([char]0)
+            Open-TestGate
             $result = $ps.EndInvoke($async)
             $ps.HadErrors | Should -BeFalse
         }
         finally {
+            Open-TestGate
             $ps.Dispose()
         }
         ($cmdline -join ' ') | Should -Not -Match ([regex]::Escape($PgPassword))

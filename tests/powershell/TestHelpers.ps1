@@ -159,3 +159,43 @@ function Invoke-ChildPwsh {
     $out = & $pwsh -NoLogo -NoProfile -NonInteractive -OutputFormat Text -EncodedCommand $encoded 2>&1
     return @($out | ForEach-Object { [string]$_ })
 }
+
+# The gate: a psql session of the test's own takes an ACCESS EXCLUSIVE lock on the table
+# test_gate.gate and keeps it until Open-TestGate; a migration that reads the table
+# (SELECT FROM test_gate.gate) waits there for as long as the test wants, however busy the
+# machine: no pg_sleep for the test to race.
+function Close-TestGate {
+    Invoke-AdminSql -Database $script:DbName -Sql 'CREATE SCHEMA IF NOT EXISTS test_gate; CREATE TABLE IF NOT EXISTS test_gate.gate ()' | Out-Null
+    $psi = New-Object System.Diagnostics.ProcessStartInfo
+    # stdbuf: psql's output goes to a pipe, which stdio would buffer until psql ends
+    $psi.FileName = 'stdbuf'
+    foreach ($a in @('-oL', $script:AdminPsql, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1',
+            '-p', $script:PgPort, '-U', 'postgres', '-d', $script:DbName)) {
+        $psi.ArgumentList.Add([string]$a)
+    }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.Environment['PGPASSWORD'] = $script:PgPassword
+    $psi.Environment['PGAPPNAME'] = 'pgm_test_gate'
+    $gate = [System.Diagnostics.Process]::Start($psi)
+    $gate.StandardInput.WriteLine('BEGIN; LOCK TABLE test_gate.gate IN ACCESS EXCLUSIVE MODE;')
+    $gate.StandardInput.WriteLine('\echo held')
+    $gate.StandardInput.Flush()
+    $said = $gate.StandardOutput.ReadLineAsync()
+    # a guard against a hang, not a timing the test relies on
+    if (-not $said.Wait(60000) -or $said.Result -ne 'held') {
+        $gate.Kill()
+        throw "the gate session did not take the lock: [$($said.Result)]"
+    }
+    $script:Gate = $gate
+}
+
+function Open-TestGate {
+    if (-not $script:Gate) { return }
+    $script:Gate.StandardInput.WriteLine('COMMIT;')
+    $script:Gate.StandardInput.Close()
+    $script:Gate.WaitForExit()
+    $script:Gate.Dispose()
+    $script:Gate = $null
+}

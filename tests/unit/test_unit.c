@@ -292,6 +292,31 @@ static void test_positions(void)
 	CHECK_INT(line, 3);
 }
 
+/* PostgreSQL's error position (PG_DIAG_STATEMENT_POSITION) counts characters from 1 in the
+ * message sent; the file's line:col comes from its byte offset in the migration's body, which
+ * follows what pgmigrate sends before it (the session setting, the bookkeeping) */
+static void test_server_position(void)
+{
+	const char *prefix = "SET LOCAL x = 'é';\n";   /* 19 characters, 20 bytes */
+	const char *body = "-- café ★\nINSERT INTO t\nSELECT 'ñandú' FROM prodcts;\n";
+	char msg[256];
+	size_t off, body_off = strlen(prefix);
+	int line, col;
+
+	snprintf(msg, sizeof msg, "%s%s", prefix, body);
+	/* "prodcts": character 19 + 10 + 14 + 20 + 1 = 64 of the message */
+	off = pgm_char_to_byte(msg, strlen(msg), 64);
+	CHECK_STR(msg + off, "prodcts;\n");
+	pgm_text_position(body, strlen(body), off - body_off, &line, &col);
+	CHECK_INT(line, 3);
+	CHECK_INT(col, 21);
+	/* position 1: the first byte; past the end: the end */
+	CHECK_INT(pgm_char_to_byte(msg, strlen(msg), 1), 0);
+	CHECK_INT(pgm_char_to_byte(msg, strlen(msg), 100000), strlen(msg));
+	/* a four-byte character counts once */
+	CHECK_INT(pgm_char_to_byte("\xF0\x9F\x98\x80x", 5, 2), 4);
+}
+
 static void test_lexer(void)
 {
 	pgm_lex_result r;
@@ -966,6 +991,7 @@ int main(void)
 	test_conninfo();
 	test_lock_key();
 	test_positions();
+	test_server_position();
 	test_lexer();
 	test_txplan();
 	test_buf();
