@@ -335,7 +335,7 @@ if [ "$(id -u)" = 0 ]; then
     chown nobody "$WORK/other/.env"
     pgm env
     expect_rc 1
-    expect_contains "$ERR" "env file \"../../.env\" belongs to another user (nobody): not read"
+    expect_contains "$ERR" "env file \"../.env\" belongs to another user (nobody): not read"
 elif [ "${CI:-}" = true ]; then
     fail "the ownership checks need root (CI runs as root)"
 fi

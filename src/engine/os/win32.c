@@ -496,7 +496,8 @@ int pgm_os_owned_by_me(const char *path)
  * made by an elevated process, or by an installer, belong to those). Who
  * may write it is not checked: that is the file's ACL, which a user's
  * folders already limit to that user; a file in a shared folder that
- * someone else made keeps that someone as its owner, and is refused.
+ * someone else made keeps that someone as its owner, and is refused. On a
+ * file system without owners (FAT, exFAT) there is nothing to check.
  */
 int pgm_os_fh_trusted(void *fh, char *owner, size_t owner_size, unsigned *mode)
 {
@@ -515,6 +516,11 @@ int pgm_os_fh_trusted(void *fh, char *owner, size_t owner_size, unsigned *mode)
 	if (h == INVALID_HANDLE_VALUE ||
 	    GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &sid, NULL, NULL, NULL, &sd) != ERROR_SUCCESS)
 		return -1;
+	if (!sid) {
+		/* a file system that keeps no owners (FAT, exFAT): nothing to tell apart */
+		LocalFree(sd);
+		return 0;
+	}
 	if (LookupAccountSidW(NULL, sid, name, &nn, dom, &dn, &use)) {
 		char *u = to_utf8(name), *d = to_utf8(dom);
 		if (u && d && *d)
