@@ -82,18 +82,18 @@ expect_eq "$(tracked)" "1|f" "no-transaction NUL: not dirty, at 1"
 expect_eq "$(failed_rows 2)" 0 "no-transaction NUL: nothing logged"
 
 # ---- a NUL byte in a streamed file (> 16 MiB), after line 1,000 ----
-gen() {  # gen FILE NUL_LINE: 17 MiB of one-row INSERTs into a, a NUL at the end of line NUL_LINE
-    python3 - "$@" <<'PY'
+# 17 MiB of one-row INSERTs into a; nul_at N: the file with a NUL statement after line N
+python3 - "$WORK/rows.sql" <<'PY'
 import sys
-path, nul = sys.argv[1], int(sys.argv[2])
 row = "INSERT INTO a VALUES (%d); -- " + "x" * 60 + "\n"
-lines = [row % n for n in range(1, 200001)]  # about 19 MiB
-lines[nul - 1] += "INSERT INTO a VALUES (0)\0;\n"
-with open(path, "w") as f:
-    f.write("".join(lines))
+with open(sys.argv[1], "w") as f:
+    f.write("".join(row % n for n in range(1, 190001)))
 PY
+nul_at() {
+    { head -n "$1" "$WORK/rows.sql"; printf 'INSERT INTO a VALUES (0)\0;\n'; tail -n +$(($1 + 1)) "$WORK/rows.sql"; } \
+        >migrations/000002_b.up.sql
 }
-gen migrations/000002_b.up.sql 1000
+nul_at 1000
 hpgm up
 expect_rc 6
 expect_contains "$ERR" "migrations/000002_b.up.sql:1001:25: error: the file has a NUL byte" "streamed NUL"
@@ -104,8 +104,7 @@ hpgm validate --offline
 expect_rc 6
 expect_contains "$OUT" "migrations/000002_b.up.sql:1001:25: error: the file has a NUL byte" "validate --offline of a streamed file"
 # late in the file (in its last piece): refused all the same, before the first piece
-lines=$(wc -l <migrations/000002_b.up.sql)
-gen migrations/000002_b.up.sql $((lines - 5))
+nul_at $(($(wc -l <"$WORK/rows.sql") - 5))
 hpgm up
 expect_rc 6
 expect_contains "$ERR" "the file has a NUL byte" "streamed NUL at the end"
@@ -172,18 +171,18 @@ expect_eq "$(failed_rows 1)$(failed_rows 2)" "00" "Latin-1: nothing logged"
 rm migrations/000002_b.up.sql
 
 # ---- a huge comment line: not a statement, and no huge echo ----
-{ printf -- '-- '; head -c $((60 * 1024 * 1024)) /dev/zero | tr '\0' 'c'; printf '\nCREATE TABLE after_comment (x int);\n'; } \
+{ printf -- '-- '; head -c $((50 * 1024 * 1024)) /dev/zero | tr '\0' 'c'; printf '\nCREATE TABLE after_comment (x int);\n'; } \
     >migrations/000002_comment.up.sql
 hpgm up
 expect_rc 0
-table_exists after_comment || fail "the statement after a 60 MiB comment line did not run"
+table_exists after_comment || fail "the statement after a 50 MiB comment line did not run"
 expect_eq "$(tracked)" "2|f" "huge comment: applied"
 rm migrations/000002_comment.up.sql
 q "DROP TABLE after_comment" >/dev/null
 q "DELETE FROM schema_migrations" >/dev/null
 q "INSERT INTO schema_migrations VALUES (1, false)" >/dev/null
-# an error on a 10 MiB line: an excerpt around the position, not the line
-{ printf 'SELECT 1 /* '; head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' 'c'; printf ' */ + ;\n'; } \
+# an error on a 2 MiB line: an excerpt around the position, not the line
+{ printf 'SELECT 1 /* '; head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' 'c'; printf ' */ + ;\n'; } \
     >migrations/000002_long.up.sql
 hpgm up
 expect_rc 1
