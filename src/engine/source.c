@@ -355,8 +355,8 @@ int pgm_read_body(pgm_ctx *ctx, const char *path, const char *display, char **ou
 	pgm_textcheck tc;
 	int64_t size;
 	char chunk[65536];
-	const char *p;
-	size_t n;
+	const char *p = NULL;
+	size_t n = 0;
 	int first = 1, more;
 
 	if (!fh)
@@ -394,9 +394,9 @@ int pgm__check_file(pgm_ctx *ctx, const char *path, const char *display)
 {
 	void *fh = open_migration(ctx, path, display);
 	pgm_textcheck tc;
-	size_t bufsize = 1 << 20, n;
+	size_t bufsize = 1 << 20, n = 0;
 	char *chunk;
-	const char *p;
+	const char *p = NULL;
 	int first = 1, more = 0;
 	char last = '\n'; /* the byte before the piece: does the piece start a line? */
 

@@ -10,8 +10,8 @@
 # `timeout 60` only guards against a hang (a regression fails, not blocks).
 . "$(dirname "$0")/lib.sh"
 
-P="timeout 60 $PGM_BIN"
-# hpgm ARGS...: pgm under the guard (124: it hung)
+P="timeout -k 5 60 $PGM_BIN"
+# hpgm ARGS...: pgm under the guard (124 or 137: it hung; SIGTERM alone did not end the old loops)
 hpgm() {
     set +e
     $P "$@" >"$WORK/.out" 2>"$WORK/.err"
@@ -86,7 +86,7 @@ rm migrations/000002_b.*
 ln -s /dev/zero migrations/000002_zero.up.sql
 for cmd in up validate lint; do
     hpgm $cmd
-    [ "$RC" != 124 ] || fail "$cmd hung on a link to /dev/zero"
+    [ "$RC" -lt 124 ] || fail "$cmd hung on a link to /dev/zero"
     expect_contains "$OUT$ERR" "000002_zero.up.sql" "/dev/zero ($cmd): the file"
     expect_contains "$OUT$ERR" "it is a character device (such as /dev/zero), not a regular file" "/dev/zero ($cmd)"
 done
@@ -95,21 +95,21 @@ rm migrations/000002_zero.up.sql
 mkfifo migrations/000002_fifo.up.sql
 for cmd in up validate lint; do
     hpgm $cmd
-    [ "$RC" != 124 ] || fail "$cmd hung on a FIFO"
+    [ "$RC" -lt 124 ] || fail "$cmd hung on a FIFO"
     expect_contains "$OUT$ERR" "it is a FIFO (named pipe), not a regular file" "FIFO ($cmd)"
 done
 rm migrations/000002_fifo.up.sql
 # .env: a link to /dev/zero, or a FIFO (found in the folder, and through --env-file)
 ln -s /dev/zero .env
 hpgm status
-[ "$RC" != 124 ] || fail "a .env linked to /dev/zero hung"
+[ "$RC" -lt 124 ] || fail "a .env linked to /dev/zero hung"
 expect_rc 1
 expect_contains "$ERR" "could not read the env file \".env\"" ".env -> /dev/zero"
 expect_contains "$ERR" "character device" ".env -> /dev/zero"
 rm .env
 mkfifo env.fifo
 hpgm --env-file env.fifo status
-[ "$RC" != 124 ] || fail "--env-file FIFO hung"
+[ "$RC" -lt 124 ] || fail "--env-file FIFO hung"
 expect_rc 1
 expect_contains "$ERR" "could not read the env file \"env.fifo\"" "--env-file FIFO"
 expect_contains "$ERR" "FIFO" "--env-file FIFO"

@@ -8,8 +8,8 @@
 # `timeout 60` only guards against a hang.
 . "$(dirname "$0")/lib.sh"
 
-P="timeout 60 $PGM_BIN"
-# hpgm ARGS...: pgm under the guard (124: it hung)
+P="timeout -k 5 60 $PGM_BIN"
+# hpgm ARGS...: pgm under the guard (124 or 137: it hung; SIGTERM alone did not end the old loops)
 hpgm() {
     set +e
     $P "$@" >"$WORK/.out" 2>"$WORK/.err"
