@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh [SECONDS_PER_TARGET] - build the libFuzzer targets (clang, ASan + UBSan) in
 # build/fuzz and run each for SECONDS_PER_TARGET (default 30) over its seed corpus.
-#   Targets (tests/fuzz/): fuzz_filename fuzz_dotenv fuzz_mask fuzz_lexer fuzz_sumcache fuzz_tablename
+#   Targets (tests/fuzz/): fuzz_filename fuzz_dotenv fuzz_mask fuzz_lexer fuzz_sumcache fuzz_tablename fuzz_files
 #   Seeds are read from tests/fuzz/corpus/<target>/ and never written: new inputs go to
 #   build/fuzz/corpus-work/<target>/, crashes to build/fuzz/artifacts/<target>-crash-*.
 #   Fails on any crash, leak, sanitizer report, timeout or out-of-memory; prints one
@@ -15,7 +15,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$REPO"
 SECS=${1:-30}
-TARGETS=${FUZZ_TARGETS:-fuzz_filename fuzz_dotenv fuzz_mask fuzz_lexer fuzz_sumcache fuzz_tablename}
+TARGETS=${FUZZ_TARGETS:-fuzz_filename fuzz_dotenv fuzz_mask fuzz_lexer fuzz_sumcache fuzz_tablename fuzz_files}
 BUILD=build/fuzz
 JOBS=${JOBS:-2}
 

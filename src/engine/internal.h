@@ -199,6 +199,9 @@ typedef struct pgm_stmt {
 	int is_txctl;          /* BEGIN/COMMIT/ROLLBACK/START TRANSACTION/END/ABORT */
 	const char *notx;      /* why it cannot run in a transaction block, or NULL */
 	int notx_before_12;    /* ... only on servers before PostgreSQL 12 */
+	int open;              /* ended by the end of the text, not by a ';' of its own (a
+	                          streamed piece may cut a BEGIN ATOMIC body or a rule's
+	                          (a; b) at an inner ';') */
 } pgm_stmt;
 
 typedef struct pgm_lex_result {
@@ -428,6 +431,11 @@ typedef struct pgm__lint_input {
 int pgm__lint_run(pgm_lint_result **out, const pgm__lint_input *in, size_t n,
 	const char *const *disabled, char **out_bad);
 
+/* runner.c: a streamed file's unsent tail, when no statement of it can be
+ * sent yet, without its leading comments and blank lines (whole lines; an
+ * open line comment kept as "--"); *line_base counts the lines dropped */
+void pgm__stream_drop_comments(pgm_buf *tail, int *line_base);
+
 /* read a migration body: BOM stripped; caller frees. A body that is not
  * text (a NUL byte, not UTF-8: textcheck.c) is refused (PGM_ESOURCE, with
  * file, line and column); Ctrl-C ends the read (PGM_ECANCELED). */
@@ -449,6 +457,7 @@ typedef struct pgm_textcheck {
 	int line, col;         /* where the next byte is (pgm_text_position's counting) */
 	int cr;                /* the last byte was a CR */
 	int need;              /* continuation bytes the current character still needs */
+	unsigned char bom_pending; /* the text's first byte, FF or FE, alone in its piece */
 	unsigned char lo, hi;  /* the range of the next one */
 	unsigned char seq_bytes[4];
 	size_t seq_len;

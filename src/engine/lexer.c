@@ -406,8 +406,11 @@ int pgm_lex(pgm_lex_result *r, const char *sql, size_t len)
 		else if (t.type == PGM_TOK_RPAREN && st.paren > 0)
 			st.paren--;
 	}
-	if (st.in_stmt && push_stmt(&st, len) != 0)
-		return -1;
+	if (st.in_stmt) {
+		if (push_stmt(&st, len) != 0)
+			return -1;
+		r->stmts[r->count - 1].open = 1;
+	}
 	return 0;
 }
 

@@ -1041,13 +1041,24 @@ static void locate_piece(pgm_ctx *ctx, const step *s, const char *piece, size_t 
  * go (the columns of what stays are right); of a line comment still open at
  * the tail's end only its "--" stays (the rest of its line is comment too).
  */
-static void stream_drop_comments(pgm_buf *tail, int *line_base)
+/* just after the last LF of text[from, to), or `keep` when it has none */
+static size_t after_last_lf(const char *text, size_t from, size_t to, size_t keep)
 {
-	size_t pos = 0, limit = tail->len, from;
+	while (to > from && text[to - 1] != '\n')
+		to--;
+	return to > from ? to : keep;
+}
+
+void pgm__stream_drop_comments(pgm_buf *tail, int *line_base)
+{
+	size_t pos = 0, limit = tail->len, from = 0, gap = 0;
 	int open_comment = 0;
 	pgm_token t;
 
+	/* up to the first token that is no whole comment; the cut is at a line's
+	 * start in the blanks between tokens (a block comment may span lines) */
 	while (pgm_token_next(&t, tail->ptr, tail->len, &pos)) {
+		from = after_last_lf(tail->ptr, gap, t.start, from);
 		if (t.type == PGM_TOK_LINE_COMMENT && t.start + t.len == tail->len) {
 			open_comment = 1;
 			limit = t.start;
@@ -1057,9 +1068,10 @@ static void stream_drop_comments(pgm_buf *tail, int *line_base)
 			limit = t.start;
 			break;
 		}
+		gap = t.start + t.len;
 	}
-	for (from = limit; from > 0 && tail->ptr[from - 1] != '\n'; from--)
-		;
+	if (limit == tail->len)
+		from = after_last_lf(tail->ptr, gap, tail->len, from);
 	*line_base += count_lines(tail->ptr, from);
 	if (open_comment) {
 		/* keep "--", and a CR at the end (its LF may come next) */
@@ -1164,7 +1176,9 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 		/* send every complete statement; keep the unfinished last one */
 		for (i = 0; i < lx.count; i++) {
 			const pgm_stmt *st = &lx.stmts[i];
-			int complete = st->end > st->start && tail.ptr[st->end - 1] == ';' &&
+			/* not one the text's end closed: a ';' inside a BEGIN ATOMIC body or
+			 * a rule's (a; b) that the next piece continues */
+			int complete = st->end > st->start && tail.ptr[st->end - 1] == ';' && !st->open &&
 			               !(lx.error && lx.error_offset >= st->start && lx.error_offset < st->end);
 			if (!complete && !eof)
 				break;
@@ -1182,7 +1196,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 		if (eof && cut < tail.len)
 			cut = tail.len; /* trailing comments and blanks */
 		if (cut == 0 && !eof)
-			stream_drop_comments(&tail, &line_base);
+			pgm__stream_drop_comments(&tail, &line_base);
 		if (cut == 0 && tail.len > STREAM_MAX_STATEMENT) {
 			pgm_lex_free(&lx);
 			rc = pgm_fail(ctx, PGM_ESOURCE, "a statement of %s is larger than %u MiB", s->display, STREAM_MAX_STATEMENT >> 20);

@@ -45,9 +45,17 @@ static int problem(pgm_textcheck *tc, pgm_text_problem kind, uint64_t off, int l
 	tc->bad_line = line;
 	tc->bad_col = col;
 	tc->bad_byte = avail ? p[0] : 0;
-	/* the byte order marks of UTF-16 (FF FE, FE FF): never UTF-8 */
-	if (kind == PGM_TEXT_UTF8 && off == 0 && avail >= 2 &&
-	    ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+	return -1;
+}
+
+/* the first byte was FF or FE (never UTF-8) and the next one is c: the byte
+ * order mark of UTF-16 (FF FE, FE FF), or not UTF-8 */
+static int bom_problem(pgm_textcheck *tc, unsigned char first, int c)
+{
+	unsigned char b = first;
+	tc->bom_pending = 0;
+	problem(tc, PGM_TEXT_UTF8, 0, 1, 1, &b, 1);
+	if ((first == 0xFF && c == 0xFE) || (first == 0xFE && c == 0xFF))
 		tc->problem = PGM_TEXT_UTF16;
 	return -1;
 }
@@ -90,6 +98,8 @@ int pgm__textcheck_feed(pgm_textcheck *tc, const char *text, size_t n)
 
 	if (tc->problem)
 		return -1;
+	if (tc->bom_pending && n > 0)
+		return bom_problem(tc, tc->bom_pending, p[0]);
 	while (i < n) {
 		unsigned char c = p[i];
 		if (tc->need > 0) {
@@ -136,6 +146,14 @@ int pgm__textcheck_feed(pgm_textcheck *tc, const char *text, size_t n)
 		} else {
 			unsigned char lo, hi;
 			int need = utf8_lead(c, &lo, &hi);
+			if (need == 0 && tc->off == 0 && (c == 0xFF || c == 0xFE)) {
+				/* UTF-16? The next byte says, also when it is in the next piece */
+				if (i + 1 < n)
+					return bom_problem(tc, c, p[i + 1]);
+				tc->bom_pending = c;
+				tc->off++;
+				return 0;
+			}
 			if (need == 0)
 				return problem(tc, PGM_TEXT_UTF8, tc->off, tc->line, tc->col, p + i, n - i);
 			tc->need = need;
@@ -158,6 +176,8 @@ int pgm__textcheck_end(pgm_textcheck *tc)
 {
 	if (tc->problem)
 		return -1;
+	if (tc->bom_pending)
+		return bom_problem(tc, tc->bom_pending, -1);
 	if (tc->need > 0)
 		return problem(tc, PGM_TEXT_UTF8, tc->seq_off, tc->seq_line, tc->seq_col, tc->seq_bytes, tc->seq_len);
 	return 0;

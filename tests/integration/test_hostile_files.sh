@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Hostile and broken migration files (issue 15, points 3, 8, 9 and 14):
-# a NUL byte (in a normal, a no-transaction and a streamed file) is refused
-# with file:line:col before anything of the file runs, so no partial apply
-# looks complete; a migration or .env that is a link to /dev/zero or a FIFO
-# is refused at once instead of hanging; a UTF-16 or Latin-1 file is named
-# (not the migration before it) and nothing is logged against another
-# version; a huge comment line is not a statement and no huge line is echoed;
+# a NUL byte (in a normal and a no-transaction file) is refused with
+# file:line:col before anything of the file runs, so no partial apply looks
+# complete; a migration or .env that is a link to /dev/zero or a FIFO is
+# refused at once instead of hanging; a UTF-16 or Latin-1 file is named (not
+# the migration before it) and nothing is logged against another version;
 # a file name that is not UTF-8 is named and --json stays valid JSON.
+# Streamed files: test_hostile_stream.sh.
 # `timeout 60` only guards against a hang (a regression fails, not blocks).
 . "$(dirname "$0")/lib.sh"
 
-P="timeout 60 $PGM_BIN"
-# hpgm ARGS...: pgm under the guard (124: it hung)
+P="timeout -k 5 60 $PGM_BIN"
+# hpgm ARGS...: pgm under the guard (124 or 137: it hung; SIGTERM alone did not end the old loops)
 hpgm() {
     set +e
     $P "$@" >"$WORK/.out" 2>"$WORK/.err"
@@ -81,43 +81,12 @@ table_exists b3 && fail "a no-transaction file cut at its NUL made table b3"
 expect_eq "$(tracked)" "1|f" "no-transaction NUL: not dirty, at 1"
 expect_eq "$(failed_rows 2)" 0 "no-transaction NUL: nothing logged"
 
-# ---- a NUL byte in a streamed file (> 16 MiB), after line 1,000 ----
-gen() {  # gen FILE NUL_LINE: 17 MiB of one-row INSERTs into a, a NUL at the end of line NUL_LINE
-    python3 - "$@" <<'PY'
-import sys
-path, nul = sys.argv[1], int(sys.argv[2])
-row = "INSERT INTO a VALUES (%d); -- " + "x" * 60 + "\n"
-lines = [row % n for n in range(1, 200001)]  # about 19 MiB
-lines[nul - 1] += "INSERT INTO a VALUES (0)\0;\n"
-with open(path, "w") as f:
-    f.write("".join(lines))
-PY
-}
-gen migrations/000002_b.up.sql 1000
-hpgm up
-expect_rc 6
-expect_contains "$ERR" "migrations/000002_b.up.sql:1001:25: error: the file has a NUL byte" "streamed NUL"
-expect_eq "$(q 'SELECT count(*) FROM a')" 0 "streamed NUL: no row"
-expect_eq "$(tracked)" "1|f" "streamed NUL: not recorded"
-expect_eq "$(failed_rows 2)" 0 "streamed NUL: refused before any piece was sent (nothing to log)"
-hpgm validate --offline
-expect_rc 6
-expect_contains "$OUT" "migrations/000002_b.up.sql:1001:25: error: the file has a NUL byte" "validate --offline of a streamed file"
-# late in the file (in its last piece): refused all the same, before the first piece
-lines=$(wc -l <migrations/000002_b.up.sql)
-gen migrations/000002_b.up.sql $((lines - 5))
-hpgm up
-expect_rc 6
-expect_contains "$ERR" "the file has a NUL byte" "streamed NUL at the end"
-expect_eq "$(q 'SELECT count(*) FROM a')" 0 "streamed NUL at the end: no row"
-expect_eq "$(failed_rows 2)" 0 "streamed NUL at the end: nothing sent"
-
 # ---- special files: refused at once, in up, validate and lint ----
 rm migrations/000002_b.*
 ln -s /dev/zero migrations/000002_zero.up.sql
 for cmd in up validate lint; do
     hpgm $cmd
-    [ "$RC" != 124 ] || fail "$cmd hung on a link to /dev/zero"
+    [ "$RC" -lt 124 ] || fail "$cmd hung on a link to /dev/zero"
     expect_contains "$OUT$ERR" "000002_zero.up.sql" "/dev/zero ($cmd): the file"
     expect_contains "$OUT$ERR" "it is a character device (such as /dev/zero), not a regular file" "/dev/zero ($cmd)"
 done
@@ -126,21 +95,21 @@ rm migrations/000002_zero.up.sql
 mkfifo migrations/000002_fifo.up.sql
 for cmd in up validate lint; do
     hpgm $cmd
-    [ "$RC" != 124 ] || fail "$cmd hung on a FIFO"
+    [ "$RC" -lt 124 ] || fail "$cmd hung on a FIFO"
     expect_contains "$OUT$ERR" "it is a FIFO (named pipe), not a regular file" "FIFO ($cmd)"
 done
 rm migrations/000002_fifo.up.sql
 # .env: a link to /dev/zero, or a FIFO (found in the folder, and through --env-file)
 ln -s /dev/zero .env
 hpgm status
-[ "$RC" != 124 ] || fail "a .env linked to /dev/zero hung"
+[ "$RC" -lt 124 ] || fail "a .env linked to /dev/zero hung"
 expect_rc 1
 expect_contains "$ERR" "could not read the env file \".env\"" ".env -> /dev/zero"
 expect_contains "$ERR" "character device" ".env -> /dev/zero"
 rm .env
 mkfifo env.fifo
 hpgm --env-file env.fifo status
-[ "$RC" != 124 ] || fail "--env-file FIFO hung"
+[ "$RC" -lt 124 ] || fail "--env-file FIFO hung"
 expect_rc 1
 expect_contains "$ERR" "could not read the env file \"env.fifo\"" "--env-file FIFO"
 expect_contains "$ERR" "FIFO" "--env-file FIFO"
@@ -170,29 +139,6 @@ expect_contains "$ERR" "byte 0xE9" "Latin-1: the byte"
 expect_not_contains "$ERR" "000001_a" "Latin-1: not the migration before"
 expect_eq "$(failed_rows 1)$(failed_rows 2)" "00" "Latin-1: nothing logged"
 rm migrations/000002_b.up.sql
-
-# ---- a huge comment line: not a statement, and no huge echo ----
-{ printf -- '-- '; head -c $((60 * 1024 * 1024)) /dev/zero | tr '\0' 'c'; printf '\nCREATE TABLE after_comment (x int);\n'; } \
-    >migrations/000002_comment.up.sql
-hpgm up
-expect_rc 0
-table_exists after_comment || fail "the statement after a 60 MiB comment line did not run"
-expect_eq "$(tracked)" "2|f" "huge comment: applied"
-rm migrations/000002_comment.up.sql
-q "DROP TABLE after_comment" >/dev/null
-q "DELETE FROM schema_migrations" >/dev/null
-q "INSERT INTO schema_migrations VALUES (1, false)" >/dev/null
-# an error on a 10 MiB line: an excerpt around the position, not the line
-{ printf 'SELECT 1 /* '; head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' 'c'; printf ' */ + ;\n'; } \
-    >migrations/000002_long.up.sql
-hpgm up
-expect_rc 1
-expect_contains "$ERR" "migrations/000002_long.up.sql:1:" "long line: the place"
-expect_contains "$ERR" "syntax error" "long line: the server's error"
-expect_contains "$ERR" "..." "long line: cut"
-[ ${#ERR} -lt 4096 ] || fail "long line: ${#ERR} bytes of stderr"
-CHECKS=$((CHECKS + 1))
-rm migrations/000002_long.up.sql
 
 # ---- a file name that is not UTF-8: named, and --json stays JSON ----
 printf 'CREATE TABLE n (x int);\n' >"migrations/000002_caf$(printf '\xe9').up.sql"

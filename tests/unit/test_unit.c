@@ -976,6 +976,158 @@ static void test_stamps_trusted(void)
 #endif
 }
 
+/* the text check (textcheck.c): NUL, UTF-8 as PostgreSQL takes it, UTF-16,
+ * positions as pgm_text_position counts them, fed whole or byte by byte */
+static int text_problem(const char *t, size_t n, int *line, int *col, uint64_t *off)
+{
+	pgm_textcheck a, b;
+	size_t i;
+	int ra = pgm__text_check(&a, t, n), rb = 0;
+	pgm__textcheck_init(&b);
+	for (i = 0; i < n && rb == 0; i++)
+		rb = pgm__textcheck_feed(&b, t + i, 1);
+	if (rb == 0)
+		rb = pgm__textcheck_end(&b);
+	/* in pieces: the same answer */
+	CHECK_INT(ra, rb);
+	CHECK_INT(a.problem, b.problem);
+	CHECK_INT(a.bad_off, b.bad_off);
+	CHECK_INT(a.bad_line, b.bad_line);
+	CHECK_INT(a.bad_col, b.bad_col);
+	*line = a.bad_line;
+	*col = a.bad_col;
+	*off = a.bad_off;
+	return ra == 0 ? 0 : (int)a.problem;
+}
+
+static void test_textcheck(void)
+{
+	int line, col, pl, pc;
+	uint64_t off;
+	static const char *good[] = { "", "SELECT 1;\n", "-- caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\r\n",
+		"\xED\x9F\xBF\xEE\x80\x80\xF4\x8F\xBF\xBF", NULL };
+	static const char *bad[] = { "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+		"\xF5\x80\x80\x80", "\x80", "abc\xC3", "\xC3(", "\xFF", NULL };
+	size_t i;
+	for (i = 0; good[i]; i++)
+		CHECK_INT(text_problem(good[i], strlen(good[i]), &line, &col, &off), PGM_TEXT_OK);
+	for (i = 0; bad[i]; i++)
+		CHECK_INT(text_problem(bad[i], strlen(bad[i]), &line, &col, &off), PGM_TEXT_UTF8);
+	/* the place of a NUL: as pgm_text_position counts (CRLF, a lone CR, characters) */
+	{
+		static const char t[] = "SELECT 1;\r\n-- \xC3\xA9\rab\tc \0 x";
+		CHECK_INT(text_problem(t, sizeof t - 1, &line, &col, &off), PGM_TEXT_NUL);
+		CHECK_INT(off, 22);
+		pgm_text_position(t, sizeof t - 1, (size_t)off, &pl, &pc);
+		CHECK_INT(line, pl);
+		CHECK_INT(col, pc);
+		CHECK_INT(line, 3);
+		CHECK_INT(col, 6);
+	}
+	/* long ASCII runs (eight bytes at a time) and a NUL after them */
+	{
+		char t[100];
+		memset(t, 'x', sizeof t);
+		t[50] = '\n';
+		t[77] = '\0';
+		CHECK_INT(text_problem(t, sizeof t, &line, &col, &off), PGM_TEXT_NUL);
+		CHECK_INT(off, 77);
+		CHECK_INT(line, 2);
+		CHECK_INT(col, 27);
+	}
+	/* a character cut at the end, and one cut by a bad byte: the place is its start */
+	CHECK_INT(text_problem("ab\n\xE2\x82", 5, &line, &col, &off), PGM_TEXT_UTF8);
+	CHECK_INT(off, 3);
+	CHECK_INT(line, 2);
+	CHECK_INT(col, 1);
+	CHECK_INT(text_problem("\xC3\xA9\xE2\x82x", 6, &line, &col, &off), PGM_TEXT_UTF8);
+	CHECK_INT(off, 2);
+	CHECK_INT(col, 2);
+	/* UTF-16 by its byte order mark, either way round; without one, a NUL at the start */
+	CHECK_INT(text_problem("\xFF\xFES\0", 4, &line, &col, &off), PGM_TEXT_UTF16);
+	CHECK_INT(text_problem("\xFE\xFF\0S", 4, &line, &col, &off), PGM_TEXT_UTF16);
+	CHECK_INT(text_problem("S\0E\0", 4, &line, &col, &off), PGM_TEXT_NUL);
+	CHECK_INT(off, 1);
+	CHECK(pgm__is_utf8("caf\xC3\xA9"));
+	CHECK(!pgm__is_utf8("caf\xE9"));
+	{
+		char *s = pgm__utf8_shown("caf\xE9-\xC3\xA9");
+		CHECK_STR(s, "caf\\xE9-\xC3\xA9");
+		free(s);
+	}
+}
+
+/* the source line under an error: a long line cut around the position */
+static void test_excerpt(void)
+{
+	char *e, *big;
+	int col;
+	size_t n = 100000;
+
+	e = pgm__line_excerpt("SELECT 1;\nSELECT\t2 +;\nx", 24, 20, 1, &col);
+	CHECK_STR(e, "SELECT\t2 +;");
+	CHECK_INT(col, 11);
+	free(e);
+	/* control characters and bytes that are not UTF-8 as '?': one column each */
+	e = pgm__line_excerpt("a\x01\xE9\xC3\xA9" "b", 6, 5, 1, &col);
+	CHECK_STR(e, "a??\xC3\xA9" "b");
+	CHECK_INT(col, 5);
+	free(e);
+	big = malloc(n);
+	CHECK(big != NULL);
+	if (!big)
+		return;
+	memset(big, 'c', n);
+	big[50000] = '!';
+	e = pgm__line_excerpt(big, n, 50000, 1, &col);
+	CHECK(e && strlen(e) <= 210);
+	CHECK(e && strncmp(e, "...", 3) == 0 && strcmp(e + strlen(e) - 3, "...") == 0);
+	CHECK(e && e[col - 1] == '!');
+	free(e);
+	/* near the start: not cut there */
+	e = pgm__line_excerpt(big, n, 5, 1, &col);
+	CHECK(e && strncmp(e, "ccccc!", 5) == 0 && col == 6);
+	free(e);
+	/* a piece that does not start a line (a streamed file's) */
+	e = pgm__line_excerpt(big, 10, 5, 0, &col);
+	CHECK_STR(e, "...cccccccccc");
+	CHECK_INT(col, 9);
+	free(e);
+	free(big);
+}
+
+/* reading a migration: Ctrl-C ends it; a device is refused */
+static void test_read_body(void)
+{
+	pgm_ctx *ctx = NULL;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = fopen("unit_body.sql", "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs("SELECT 1;\n", f);
+	fclose(f);
+	CHECK_INT(pgm_ctx_new(&ctx, NULL), 0);
+	if (!ctx)
+		return;
+	CHECK_INT(pgm_read_body(ctx, "unit_body.sql", "unit_body.sql", &body, &len), 0);
+	CHECK_INT(len, 10);
+	free(body);
+	body = NULL;
+	pgm_ctx_interrupt(ctx);
+	CHECK_INT(pgm_read_body(ctx, "unit_body.sql", "unit_body.sql", &body, &len), PGM_ECANCELED);
+	CHECK_INT(pgm__check_file(ctx, "unit_body.sql", "unit_body.sql"), PGM_ECANCELED);
+	pgm_ctx_free(ctx);
+#ifdef __linux__
+	CHECK_INT(pgm_ctx_new(&ctx, NULL), 0);
+	CHECK_INT(pgm_read_body(ctx, "/dev/zero", "/dev/zero", &body, &len), PGM_EIO);
+	CHECK_INT(pgm__check_file(ctx, "/dev/zero", "/dev/zero"), PGM_EIO);
+	pgm_ctx_free(ctx);
+#endif
+	remove("unit_body.sql");
+}
+
 int main(void)
 {
 	test_seconds();
@@ -998,6 +1150,9 @@ int main(void)
 	test_lint();
 	test_local_time();
 	test_stamps_trusted();
+	test_textcheck();
+	test_excerpt();
+	test_read_body();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -1,0 +1,2 @@
+SELECT 'í €' ; SELECT 'À¯'; SELECT 'ô€€';
+SELECT 'â‚

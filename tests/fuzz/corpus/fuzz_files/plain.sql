@@ -1,0 +1,3 @@
+-- users
+CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY, name text);
+CREATE INDEX users_name ON users (name);

@@ -1,0 +1,5 @@
+SELECT E'a\';' ;
+SELECT $$ ; $$;
+;;
+\i other.sql
+SELECT 1

@@ -1,0 +1,3 @@
+BEGIN;
+CREATE TABLE t (x int);
+COMMIT;
