@@ -104,6 +104,18 @@ void pgm_os_thread_join(pgm_os_thread *t);
 void pgm_os_atomic_store(volatile int64_t *p, int64_t v);
 int64_t pgm_os_atomic_load(volatile int64_t *p);
 
+/* a flag one thread sets and another waits for, with a timeout (a
+ * condition variable / a Win32 event); wait returns 1 once it is set */
+typedef struct pgm_os_flag pgm_os_flag;
+pgm_os_flag *pgm_os_flag_new(void);
+int pgm_os_flag_wait(pgm_os_flag *f, int ms);
+void pgm_os_flag_set(pgm_os_flag *f);
+void pgm_os_flag_free(pgm_os_flag *f);
+
+/* shut a connected socket down both ways (libpq's, from another thread):
+ * a thread blocked reading it returns at once; the socket stays open */
+void pgm_os_socket_shutdown(int sock);
+
 /* install fn to run on Ctrl-C (SIGINT/SIGTERM or console control events);
  * fn must be async-signal-safe */
 void pgm_os_on_interrupt(void (*fn)(void *), void *arg);
