@@ -10,6 +10,12 @@
  * costs 2 * DELAY_MS), in order. End of stream (FIN) is delayed the same
  * way. Single-threaded, poll-based. Exits on SIGTERM or SIGINT.
  *
+ * SIGUSR1 freezes every connection open at that moment: from then on it
+ * carries nothing either way and is never closed (what a network partition,
+ * or a NAT or firewall that dropped the flow, looks like to both ends while
+ * something in between still answers TCP). Connections made later are
+ * forwarded as usual. The tests use it to simulate a silent partition.
+ *
  * Build: cc -O2 -Wall -Wextra -o delayproxy delayproxy.c
  */
 #define _GNU_SOURCE
@@ -51,9 +57,16 @@ typedef struct conn {
 	int cfd, sfd;
 	pipe_dir d[2]; /* 0: client -> server, 1: server -> client */
 	int dead;
+	int frozen;    /* SIGUSR1: carries nothing, stays open */
 } conn;
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, freeze;
+
+static void on_freeze(int sig)
+{
+	(void)sig;
+	freeze = 1;
+}
 static int64_t delay_ns;
 
 static void on_signal(int sig)
@@ -214,6 +227,8 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_freeze;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -240,6 +255,11 @@ int main(int argc, char **argv)
 			if (!conns[i].dead)
 				conns[live++] = conns[i];
 		nconns = live;
+		if (freeze) {
+			freeze = 0;
+			for (i = 0; i < nconns; i++)
+				conns[i].frozen = 1;
+		}
 
 		if (pcap < 1 + 2 * nconns) {
 			pcap = 2 * (1 + 2 * nconns);
@@ -256,7 +276,7 @@ int main(int argc, char **argv)
 			conn *c = &conns[i];
 			int k;
 			short ev[2] = {0, 0}; /* 0: cfd, 1: sfd */
-			for (k = 0; k < 2; k++) {
+			for (k = 0; k < 2 && !c->frozen; k++) {
 				pipe_dir *p = &c->d[k];
 				int from_idx = k == 0 ? 0 : 1, to_idx = 1 - from_idx;
 				if (!p->eof_read && p->queued < MAX_QUEUED)
@@ -349,7 +369,7 @@ int main(int argc, char **argv)
 		now = now_ns();
 		for (i = 0; i < nconns; i++) {
 			conn *c = &conns[i];
-			if (c->dead)
+			if (c->dead || c->frozen)
 				continue;
 			if (pump_write(&c->d[0], now) < 0 || pump_write(&c->d[1], now) < 0) {
 				conn_close(c);

@@ -69,16 +69,39 @@ static int connect_failed(pgm_ctx *ctx)
 	return PGM_ECONNECT;
 }
 
-#define PGM_CONN_PARAMS 40
+/* libpq knows tcp_user_timeout (12+): an older one refuses the keyword */
+static int knows_user_timeout(const pgm_pq_api *pq)
+{
+	char *err = NULL;
+	PQconninfoOption *o = pq->conninfoParse("tcp_user_timeout=1", &err);
+	if (err)
+		pq->freemem(err);
+	if (!o)
+		return 0;
+	pq->conninfoFree(o);
+	return 1;
+}
 
 /* the connection keywords: earlier ones are defaults; the URL (dbname,
  * expanded) overrides them, and client_encoding comes last because error
- * positions need UTF-8. Returns the count; keys[n] = vals[n] = NULL. */
+ * positions need UTF-8. Returns the count; keys[n] = vals[n] = NULL.
+ * The defaults include TCP keepalives and a user timeout, so that a
+ * connection whose peer vanished (a network partition) fails within about
+ * 30 s instead of never: idle 10 s, then 3 probes 5 s apart; unsent or
+ * unacknowledged data for 30 s (Linux; Windows takes idle and interval).
+ * A URL, a conninfo string or a service that sets them wins. */
 static int conn_params(pgm_ctx *ctx, const char **keys, const char **vals)
 {
 	int n = 0, i;
 	keys[n] = "connect_timeout"; vals[n++] = "10";
 	keys[n] = "fallback_application_name"; vals[n++] = ctx->application_name;
+	keys[n] = "keepalives"; vals[n++] = "1";
+	keys[n] = "keepalives_idle"; vals[n++] = "10";
+	keys[n] = "keepalives_interval"; vals[n++] = "5";
+	keys[n] = "keepalives_count"; vals[n++] = "3";
+	if (knows_user_timeout(ctx->pq)) {
+		keys[n] = "tcp_user_timeout"; vals[n++] = "30000";
+	}
 	for (i = 0; pgm__pgvars[i][0] && n < PGM_CONN_PARAMS - 3; i++) {
 		const char *v;
 		if (strcmp(pgm__pgvars[i][1], "dbname") == 0)
@@ -95,6 +118,11 @@ static int conn_params(pgm_ctx *ctx, const char **keys, const char **vals)
 	keys[n] = "client_encoding"; vals[n++] = "UTF8";
 	keys[n] = NULL; vals[n] = NULL;
 	return n;
+}
+
+int pgm__db_conn_params(pgm_ctx *ctx, const char **keys, const char **vals)
+{
+	return conn_params(ctx, keys, vals);
 }
 
 int pgm_db_connect(pgm_ctx *ctx)
@@ -173,10 +201,21 @@ static int load_hist(pgm_ctx *ctx, PGresult *res);
 /* asks the server to notice a vanished client within a second even while a
  * statement runs (kill -9, lost network), so it rolls the migration back and
  * frees the lock instead of finishing the batch for nobody
- * (client_connection_check_interval, PostgreSQL 14+; refused where the
- * server's OS lacks support: the DO block swallows that) */
-#define SESSION_GUC_SQL "DO $pgm$BEGIN PERFORM pg_catalog.set_config('client_connection_check_interval', '1000', false); " \
-	"EXCEPTION WHEN OTHERS THEN NULL; END$pgm$;\n"
+ * (client_connection_check_interval, PostgreSQL 14+); to probe the client's
+ * TCP connection as the client probes the server's (keepalives, user
+ * timeout: a partition ends the session within about 30 s); and to end a
+ * session left idle for a minute (idle_session_timeout, 14+, and in a
+ * transaction): during a run pgmigrate is never idle that long (a lock
+ * waiter polls every 250 ms, the settings come with the first migration,
+ * after the lock), so only a session whose client is gone behind a proxy
+ * that keeps the connection up. Each only where the user has not set it
+ * (still 0); one the server refuses (older, or its OS lacks it) is skipped. */
+#define SESSION_GUC_SQL "DO $pgm$DECLARE s text[]; BEGIN FOREACH s SLICE 1 IN ARRAY ARRAY[" \
+	"['client_connection_check_interval', '1000'], ['tcp_keepalives_idle', '10'], ['tcp_keepalives_interval', '5'], " \
+	"['tcp_keepalives_count', '3'], ['tcp_user_timeout', '30000'], ['idle_session_timeout', '60000'], " \
+	"['idle_in_transaction_session_timeout', '60000']] LOOP BEGIN " \
+	"IF pg_catalog.current_setting(s[1]) = '0' THEN PERFORM pg_catalog.set_config(s[1], s[2], false); END IF; " \
+	"EXCEPTION WHEN OTHERS THEN NULL; END; END LOOP; END$pgm$;\n"
 
 /* what makes the transaction's COMMIT durable when it returns, sent after
  * the migration's own statements: a migration may have turned synchronous
@@ -690,6 +729,17 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 	return 0;
 }
 
+/* a lock holder's session idle this long, waiting for its client, has most
+ * likely lost it: a migration run never leaves its session idle (a waiter
+ * polls every 250 ms, migrations follow each other) */
+char *pgm__holder_gone_text(int pid, long idle_s)
+{
+	return pgm_aprintf("that session has been idle for %ld s waiting for its client, which a migration run never is: "
+		"its client is probably gone (a killed process, or a network partition that left the connection open). "
+		"The server ends it within about a minute when it was a pgmigrate run (idle_session_timeout); "
+		"else end it: SELECT pg_terminate_backend(%d)", idle_s, pid);
+}
+
 /* who holds our advisory lock (pg_locks + pg_stat_activity), as an event */
 static void report_holder(pgm_ctx *ctx, uint32_t key, double waited_ms)
 {
@@ -704,7 +754,8 @@ static void report_holder(pgm_ctx *ctx, uint32_t key, double waited_ms)
 	params[0] = keybuf;
 	res = pq->execParams(ctx->conn,
 		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(pg_catalog.host(a.client_addr), 'local socket'), "
-		"pg_catalog.to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), coalesce(a.usename::text, '') "
+		"pg_catalog.to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), coalesce(a.usename::text, ''), "
+		PGM_HOLDER_IDLE_SQL " "
 		"FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
 		"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1::oid AND l.objsubid = 1 "
 		"AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) LIMIT 1",
@@ -718,8 +769,12 @@ static void report_holder(pgm_ctx *ctx, uint32_t key, double waited_ms)
 		ev.holder_application = pq->getvalue(res, 0, 1);
 		ev.holder_client = pq->getvalue(res, 0, 2);
 		ev.holder_since = pq->getvalue(res, 0, 3);
-		msg = pgm_aprintf("waiting for the migration lock held by pid %d (application \"%s\", user %s, client %s, connected since %s)",
-			ev.holder_pid, ev.holder_application, pq->getvalue(res, 0, 4), ev.holder_client, ev.holder_since);
+		long idle = atol(pq->getvalue(res, 0, 5));
+		char *gone = idle >= PGM_HOLDER_IDLE_S ? pgm__holder_gone_text(ev.holder_pid, idle) : NULL;
+		msg = pgm_aprintf("waiting for the migration lock held by pid %d (application \"%s\", user %s, client %s, connected since %s)%s%s",
+			ev.holder_pid, ev.holder_application, pq->getvalue(res, 0, 4), ev.holder_client, ev.holder_since,
+			gone ? "; " : "", gone ? gone : "");
+		free(gone);
 	} else {
 		msg = pgm_aprintf("waiting for the migration lock (holder not visible: it may need pg_read_all_stats)");
 	}

@@ -596,7 +596,8 @@ static void check_lock(pgm_ctx *ctx, pgm_doctor_report *r, const char *schema, c
 		"coalesce(pg_catalog.to_char(a.query_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '?'), "
 		"coalesce(pg_catalog.left(pg_catalog.regexp_replace(a.query, E'\\\\s+', ' ', 'g'), 160), ''), "
 		"(SELECT count(*) FROM pg_catalog.pg_locks w WHERE w.locktype = 'advisory' AND NOT w.granted AND w.classid = 0 "
-		" AND w.objid = $1::oid AND w.objsubid = 1 AND w.database = l.database) "
+		" AND w.objid = $1::oid AND w.objsubid = 1 AND w.database = l.database), "
+		PGM_HOLDER_IDLE_SQL " "
 		"FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
 		"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1::oid AND l.objsubid = 1 "
 		"AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) LIMIT 1",
@@ -614,8 +615,12 @@ static void check_lock(pgm_ctx *ctx, pgm_doctor_report *r, const char *schema, c
 			pq->getvalue(res, 0, 4), waiting > 0 ? "; others wait for it" : ""));
 		set(&c->detail, pgm_aprintf("advisory lock %u; that session is %s since %s%s%s", key, pq->getvalue(res, 0, 5),
 			pq->getvalue(res, 0, 6), *pq->getvalue(res, 0, 7) ? ": " : "", pq->getvalue(res, 0, 7)));
-		set(&c->hint, pgm_aprintf("a migration run is in progress: `pgmigrate up` waits for it (--lock-timeout). "
-			"If that session is stuck, end it: SELECT pg_terminate_backend(%s)", pid));
+		long idle = atol(pq->getvalue(res, 0, 9));
+		if (idle >= PGM_HOLDER_IDLE_S)
+			set(&c->hint, pgm__holder_gone_text(atoi(pid), idle));
+		else
+			set(&c->hint, pgm_aprintf("a migration run is in progress: `pgmigrate up` waits for it (--lock-timeout). "
+				"If that session is stuck, end it: SELECT pg_terminate_backend(%s)", pid));
 	}
 	if (res)
 		pq->clear(res);

@@ -315,6 +315,7 @@ struct pgm_ctx {
 	int server_version;
 	int sync_commit_off;   /* the session default is off/local */
 	char sync_sql[64];     /* SET LOCAL that makes a commit durable (pgm__sync_local) */
+	struct pgm_watch *watch; /* the link watchdog while migrations run (watchdog.c) */
 	int table_exists;      /* from the first round trip */
 	int history_exists;
 	int history_created;   /* created by this run: adopt what is applied */
@@ -401,6 +402,26 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
  * the first message that runs a migration; "" once sent */
 const char *pgm__db_session_sql(pgm_ctx *ctx);
 const char *pgm__sync_local(const pgm_ctx *ctx);
+
+/* the connection keywords (arrays of PGM_CONN_PARAMS + 1; NULL-terminated);
+ * the values belong to ctx */
+#define PGM_CONN_PARAMS 40
+int pgm__db_conn_params(pgm_ctx *ctx, const char **keys, const char **vals);
+
+/* watchdog.c: while migrations run, a thread that notices a connection
+ * that stopped carrying data without closing, ends our server session and
+ * makes the run fail; stop rewrites the run's error (rc != 0) when it fired */
+typedef struct pgm_watch pgm_watch;
+
+/* the lock holder's seconds idle waiting for its client (0 otherwise), a
+ * column of a query over pg_stat_activity a; from PGM_HOLDER_IDLE_S on the
+ * lock-wait report and doctor say its client is probably gone (db.c) */
+#define PGM_HOLDER_IDLE_SQL "CASE WHEN a.state LIKE 'idle%' AND a.wait_event = 'ClientRead' THEN " \
+	"pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - a.state_change))::int8 ELSE 0 END"
+#define PGM_HOLDER_IDLE_S 10
+char *pgm__holder_gone_text(int pid, long idle_s);
+void pgm__watch_start(pgm_ctx *ctx);
+void pgm__watch_stop(pgm_ctx *ctx, int rc);
 int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *extra_sql);
 /* a literal for SQL text, escaped by libpq; caller frees with free() */
 char *pgm_db_literal(pgm_ctx *ctx, const char *s);

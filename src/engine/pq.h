@@ -47,6 +47,8 @@ typedef struct pgm_pq_api {
 	int (*putCopyEnd)(PGconn *conn, const char *errormsg);
 	int (*getCopyData)(PGconn *conn, char **buffer, int async);
 	char *(*escapeLiteral)(PGconn *conn, const char *str, size_t len);
+	int (*socket)(const PGconn *conn);
+	int (*backendPID)(const PGconn *conn);
 } pgm_pq_api;
 
 #endif

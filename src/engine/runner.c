@@ -1292,6 +1292,7 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 	ev.total = (int)n;
 	ev.version_after = ctx->cur_version;
 	pgm_emit(ctx, &ev);
+	pgm__watch_start(ctx);
 
 	while (i < n && rc == 0) {
 		size_t k = 0, bytes = 0;
@@ -1379,6 +1380,7 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 			i++;
 		}
 	}
+	pgm__watch_stop(ctx, rc);
 	return rc;
 }
 

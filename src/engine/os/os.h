@@ -126,6 +126,18 @@ void pgm_os_monitor_wait(pgm_os_monitor *m, int ms);
 void pgm_os_monitor_signal(pgm_os_monitor *m);
 void pgm_os_monitor_free(pgm_os_monitor *m);
 
+/* a flag one thread sets and another waits for, with a timeout (a
+ * condition variable / a Win32 event); wait returns 1 once it is set */
+typedef struct pgm_os_flag pgm_os_flag;
+pgm_os_flag *pgm_os_flag_new(void);
+int pgm_os_flag_wait(pgm_os_flag *f, int ms);
+void pgm_os_flag_set(pgm_os_flag *f);
+void pgm_os_flag_free(pgm_os_flag *f);
+
+/* shut a connected socket down both ways (libpq's, from another thread):
+ * a thread blocked reading it returns at once; the socket stays open */
+void pgm_os_socket_shutdown(int sock);
+
 /* install fn to run on Ctrl-C (SIGINT/SIGTERM or console control events);
  * fn must be async-signal-safe */
 void pgm_os_on_interrupt(void (*fn)(void *), void *arg);

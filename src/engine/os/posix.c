@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <pwd.h>
 #include <pthread.h>
+#include <sys/socket.h>
 
 const char *pgm_os_getenv(const char *name)
 {
@@ -468,6 +469,64 @@ void pgm_os_thread_join(pgm_os_thread *t)
 		return;
 	pthread_join(t->id, NULL);
 	free(t);
+}
+
+struct pgm_os_flag {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int set;
+};
+
+pgm_os_flag *pgm_os_flag_new(void)
+{
+	pgm_os_flag *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	return f;
+}
+
+int pgm_os_flag_wait(pgm_os_flag *f, int ms)
+{
+	struct timespec until;
+	int set;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&f->mu);
+	while (!f->set && pthread_cond_timedwait(&f->cv, &f->mu, &until) == 0)
+		;
+	set = f->set;
+	pthread_mutex_unlock(&f->mu);
+	return set;
+}
+
+void pgm_os_flag_set(pgm_os_flag *f)
+{
+	pthread_mutex_lock(&f->mu);
+	f->set = 1;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+void pgm_os_flag_free(pgm_os_flag *f)
+{
+	if (!f)
+		return;
+	pthread_cond_destroy(&f->cv);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
+
+void pgm_os_socket_shutdown(int sock)
+{
+	if (sock >= 0)
+		shutdown(sock, SHUT_RDWR);
 }
 
 void pgm_os_atomic_store(volatile int64_t *p, int64_t v)

@@ -620,6 +620,53 @@ void pgm_os_thread_join(pgm_os_thread *t)
 	free(t);
 }
 
+struct pgm_os_flag {
+	HANDLE ev;
+};
+
+pgm_os_flag *pgm_os_flag_new(void)
+{
+	pgm_os_flag *f = malloc(sizeof *f);
+	if (!f)
+		return NULL;
+	f->ev = CreateEventW(NULL, TRUE, FALSE, NULL); /* manual reset: stays set */
+	if (!f->ev) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int pgm_os_flag_wait(pgm_os_flag *f, int ms)
+{
+	return WaitForSingleObject(f->ev, (DWORD)ms) == WAIT_OBJECT_0;
+}
+
+void pgm_os_flag_set(pgm_os_flag *f)
+{
+	SetEvent(f->ev);
+}
+
+void pgm_os_flag_free(pgm_os_flag *f)
+{
+	if (!f)
+		return;
+	CloseHandle(f->ev);
+	free(f);
+}
+
+/* Winsock's shutdown, from the ws2_32.dll that libpq has loaded (the
+ * program itself does not link Winsock) */
+typedef int (WINAPI *pgm_shutdown_fn)(UINT_PTR s, int how);
+
+void pgm_os_socket_shutdown(int sock)
+{
+	HMODULE ws = GetModuleHandleW(L"ws2_32.dll");
+	pgm_shutdown_fn fn = ws ? (pgm_shutdown_fn)(void (*)(void))GetProcAddress(ws, "shutdown") : NULL;
+	if (fn && sock >= 0)
+		fn((UINT_PTR)sock, 2 /* SD_BOTH */);
+}
+
 void pgm_os_atomic_store(volatile int64_t *p, int64_t v)
 {
 	InterlockedExchange64((volatile LONG64 *)p, v);
