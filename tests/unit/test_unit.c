@@ -203,6 +203,9 @@ static void test_conninfo(void)
 	CHECK_INT(ci_problem("postgres://h/db?password=ab&cd=1"), PGM_CI_URL_ENCODING);
 	CHECK_INT(ci_problem("host=h password=a secret dbname=d"), PGM_CI_KV_QUOTING);
 	CHECK_INT(ci_problem("host=h password=a b=c"), PGM_CI_KV_QUOTING);
+	CHECK_INT(ci_problem("postgres://h?password=p@ss"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://h?password=a:b@c"), PGM_CI_URL_ENCODING);
+	check_mask("postgres://h?password=a:b@c", "postgres://h?password=****");
 	CHECK_INT(ci_problem("pgsql://u:pw@h/db"), PGM_CI_SCHEME);
 	CHECK_INT(ci_problem("postgre://u:pw@h/db?sslmode=disable"), PGM_CI_SCHEME);
 	/* masked as meant */
