@@ -280,9 +280,27 @@ static void add_pieces(pgm__conninfo *c, const char *from, const char *end, cons
 	}
 }
 
+/* the passwords of a URL that libpq would misread, as meant: up to the
+ * user information's last '@', and in the query after the host list */
+static void url_meant(pgm__conninfo *c, const char *s, const char *p0)
+{
+	const char *g = meant_at(p0), *colon, *q;
+	if (!g)
+		return;
+	for (colon = p0; colon < g && *colon != ':'; colon++)
+		;
+	if (colon < g) {
+		add_span(c, s, colon + 1, g);
+		add_value(c, url_decode(colon + 1, g));
+		add_pieces(c, p0, s + strlen(s), colon + 1, g, ":@/?&=,");
+	}
+	if ((q = strchr(g, '?')) != NULL)
+		url_query(c, s, q + 1, 1, 0);
+}
+
 static void url_parse(pgm__conninfo *c, const char *s, size_t prefix, int suspect_all)
 {
-	const char *p0 = s + prefix, *p, *at = NULL, *net, *net_end, *path_end, *g, *q;
+	const char *p0 = s + prefix, *p, *at = NULL, *net, *net_end, *path_end, *q;
 	int bad = 0, colon_pw = 0;
 
 	/* libpq: the user information ends at the first '@' before any '/' */
@@ -335,23 +353,10 @@ static void url_parse(pgm__conninfo *c, const char *s, size_t prefix, int suspec
 			bad = 1;
 		bad |= url_query(c, s, q, suspect, at && colon_pw);
 	}
-	if (!bad && !suspect_all)
-		return;
 	if (bad)
 		c->problem = PGM_CI_URL_ENCODING;
-	if ((g = meant_at(p0)) != NULL) {
-		const char *colon;
-		for (colon = p0; colon < g && *colon != ':'; colon++)
-			;
-		if (colon < g) {
-			add_span(c, s, colon + 1, g);
-			add_value(c, url_decode(colon + 1, g));
-			add_pieces(c, p0, s + strlen(s), colon + 1, g, ":@/?&=,");
-		}
-		/* and the query's passwords as meant: after the host list and database */
-		if ((q = strchr(g, '?')) != NULL)
-			url_query(c, s, q + 1, 1, 0);
-	}
+	if (bad || suspect_all)
+		url_meant(c, s, p0);
 }
 
 /* `keyword =` of a known keyword starts at t */
