@@ -34,14 +34,25 @@ static const char *const keywords[] = {
 	"requiressl", "ssl", NULL
 };
 
+static int hexval(char c);
+
 static int is_keyword(const char *k, size_t n)
 {
-	size_t i;
-	/* a percent-encoded key is decoded by libpq first: do not judge it */
-	if (memchr(k, '%', n))
-		return 1;
+	char key[40];
+	size_t i, len = 0;
+	/* a URL's key may be percent-encoded: libpq decodes it first */
+	for (i = 0; i < n; i++) {
+		if (len == sizeof key)
+			return 0;
+		if (k[i] == '%' && i + 2 < n && hexval(k[i + 1]) >= 0 && hexval(k[i + 2]) >= 0) {
+			key[len++] = (char)(hexval(k[i + 1]) * 16 + hexval(k[i + 2]));
+			i += 2;
+		} else {
+			key[len++] = k[i];
+		}
+	}
 	for (i = 0; keywords[i]; i++)
-		if (strlen(keywords[i]) == n && memcmp(keywords[i], k, n) == 0)
+		if (strlen(keywords[i]) == len && memcmp(keywords[i], key, len) == 0)
 			return 1;
 	return 0;
 }
@@ -169,21 +180,28 @@ static char *url_decode(const char *p, const char *e)
 	return pgm_buf_take(&b);
 }
 
+static void add_pieces(pgm__conninfo *c, const char *from, const char *end, const char *pw, const char *pw_end,
+	const char *delims);
+
 /* the password and what follows it in a URL's query; 1 when libpq would
  * read some of it otherwise than meant */
-static int url_query(pgm__conninfo *c, const char *s, const char *q, int suspect)
+static int url_query(pgm__conninfo *c, const char *s, const char *q, int suspect, int seen_pw)
 {
 	const char *seg = q;
-	int seen_pw = 0, bad = 0;
+	int bad = 0;
 	for (;;) {
 		const char *end = seg + strcspn(seg, "&"), *eq = memchr(seg, '=', (size_t)(end - seg));
-		int known = eq && is_keyword(seg, (size_t)(eq - seg));
-		/* libpq refuses a pair without '=' or with an unknown key and quotes
-		 * it: after a password, or with an '@' about, that is likely a piece
-		 * of a password with a raw '&' or '@' */
+		int known = eq && is_keyword(seg, (size_t)(eq - seg)) && !memchr(eq + 1, '=', (size_t)(end - eq - 1));
+		/* libpq refuses a pair without '=', with two, or with an unknown key,
+		 * and quotes it: after a password, or with an '@' about, that is
+		 * likely a piece of a password with a raw '&', '=' or '@' */
 		if (!known && (seen_pw || suspect))
 			bad = 1;
 		if (eq && eq - seg == 8 && memcmp(seg, "password", 8) == 0) {
+			/* twice (or after the user information's): libpq takes the last,
+			 * and the first may hold "@...?password=" */
+			if (seen_pw)
+				bad = 1;
 			/* as meant: up to the next `keyword=` pair */
 			const char *g = end;
 			while (*g == '&') {
@@ -193,8 +211,11 @@ static int url_query(pgm__conninfo *c, const char *s, const char *q, int suspect
 				g = ne;
 			}
 			add_span(c, s, eq + 1, g);
-			if (g != end)
+			if (g != end) {
 				add_span(c, s, eq + 1, end);
+				/* libpq would quote the pairs after '&' as keywords */
+				add_pieces(c, eq + 1, g, eq + 1, g, "&=");
+			}
 			add_value(c, url_decode(eq + 1, end));
 			if (bad_percent(eq + 1, end))
 				bad = 1;
@@ -205,6 +226,21 @@ static int url_query(pgm__conninfo *c, const char *s, const char *q, int suspect
 		seg = end + 1;
 	}
 	return bad;
+}
+
+/* does [q, end) hold a `keyword=` pair, as a query would? */
+static int query_has_keyword(const char *q, const char *end)
+{
+	while (q < end) {
+		const char *e = q + strcspn(q, "&"), *eq;
+		if (e > end)
+			e = end;
+		eq = memchr(q, '=', (size_t)(e - q));
+		if (eq && is_keyword(q, (size_t)(eq - q)))
+			return 1;
+		q = e + 1;
+	}
+	return 0;
 }
 
 /* as meant: the user information ends at the last '@' that is followed by
@@ -244,10 +280,28 @@ static void add_pieces(pgm__conninfo *c, const char *from, const char *end, cons
 	}
 }
 
+/* the passwords of a URL that libpq would misread, as meant: up to the
+ * user information's last '@', and in the query after the host list */
+static void url_meant(pgm__conninfo *c, const char *s, const char *p0)
+{
+	const char *g = meant_at(p0), *colon, *q;
+	if (!g)
+		return;
+	for (colon = p0; colon < g && *colon != ':'; colon++)
+		;
+	if (colon < g) {
+		add_span(c, s, colon + 1, g);
+		add_value(c, url_decode(colon + 1, g));
+		add_pieces(c, p0, s + strlen(s), colon + 1, g, ":@/?&=,");
+	}
+	if ((q = strchr(g, '?')) != NULL)
+		url_query(c, s, q + 1, 1, 0);
+}
+
 static void url_parse(pgm__conninfo *c, const char *s, size_t prefix, int suspect_all)
 {
-	const char *p0 = s + prefix, *p, *at = NULL, *net, *net_end, *path_end, *g;
-	int bad = 0;
+	const char *p0 = s + prefix, *p, *at = NULL, *net, *net_end, *path_end, *q;
+	int bad = 0, colon_pw = 0;
 
 	/* libpq: the user information ends at the first '@' before any '/' */
 	for (p = p0; *p && *p != '@' && *p != '/'; p++)
@@ -258,9 +312,23 @@ static void url_parse(pgm__conninfo *c, const char *s, size_t prefix, int suspec
 		for (colon = p0; colon < at && *colon != ':'; colon++)
 			;
 		if (colon < at) {
+			colon_pw = 1;
 			add_span(c, s, colon + 1, at);
 			add_value(c, url_decode(colon + 1, at));
 			bad |= bad_percent(colon + 1, at);
+			/* "?...password=" (or another keyword) in the password: more
+			 * likely a query whose password holds an '@' */
+			if ((q = memchr(colon + 1, '?', (size_t)(at - colon - 1))) != NULL && query_has_keyword(q + 1, at)) {
+				bad = 1;
+				url_query(c, s, q + 1, 1, 0);
+			}
+		}
+		/* a '?' in the user name: more likely a query whose password holds
+		 * an '@' ("host?password=p@ss" is user "host?password=p" at host
+		 * "ss" for libpq); its passwords as meant */
+		if ((q = memchr(p0, '?', (size_t)(colon - p0))) != NULL) {
+			bad = 1;
+			url_query(c, s, q + 1, 1, 0);
 		}
 		net = at + 1;
 	} else {
@@ -272,28 +340,23 @@ static void url_parse(pgm__conninfo *c, const char *s, size_t prefix, int suspec
 	if (memchr(net, '@', (size_t)(path_end - net)))
 		bad = 1;
 	if (*path_end == '?') {
-		const char *q = path_end + 1;
+		q = path_end + 1;
 		/* an '@' in the query of a URL with no user information but a
 		 * ':' in its host part: "u:pass/word?x@host" */
-		int suspect = strchr(q, '@') != NULL;
+		const char *qat = strchr(q, '@');
+		int suspect = qat != NULL;
 		if (suspect && !at && memchr(net, ':', (size_t)(net_end - net)))
 			bad = 1;
-		bad |= url_query(c, s, q, suspect);
+		/* "...@host/db" or "...@host?..." inside the query: the tail of a
+		 * URL that a password with a raw '@' and '?' swallowed */
+		if (suspect && strpbrk(qat, "/?"))
+			bad = 1;
+		bad |= url_query(c, s, q, suspect, at && colon_pw);
 	}
-	if (!bad && !suspect_all)
-		return;
 	if (bad)
 		c->problem = PGM_CI_URL_ENCODING;
-	if ((g = meant_at(p0)) != NULL) {
-		const char *colon;
-		for (colon = p0; colon < g && *colon != ':'; colon++)
-			;
-		if (colon < g) {
-			add_span(c, s, colon + 1, g);
-			add_value(c, url_decode(colon + 1, g));
-			add_pieces(c, p0, s + strlen(s), colon + 1, g, ":@/?&=,");
-		}
-	}
+	if (bad || suspect_all)
+		url_meant(c, s, p0);
 }
 
 /* `keyword =` of a known keyword starts at t */
@@ -432,7 +495,8 @@ char *pgm_mask_conninfo(const char *ci)
 	}
 	/* every password span (as libpq reads it, and as meant) becomes ****;
 	 * nested and overlapping spans merge */
-	qsort(c.span, c.nspan, sizeof c.span[0], span_cmp);
+	if (c.nspan > 1)
+		qsort(c.span, c.nspan, sizeof c.span[0], span_cmp);
 	for (i = 0; i < c.nspan; i++) {
 		size_t end = c.span[i].off + c.span[i].len;
 		if (c.span[i].off < pos) {

@@ -1,17 +1,24 @@
 /*
- * Fuzz pgm_mask_conninfo (util.c) and pgm_lock_key.
+ * Fuzz the connection-string module (conninfo.c: pgm_mask_conninfo,
+ * pgm__conninfo_parse, pgm__scrub_conninfo) and pgm_lock_key.
  *
  * 1. The raw input as a connection string: no crash, a result, no leak.
- * 2. A URL built from the input the way libpq reads one,
- *      postgres[ql]://USER:PASSWORD@HOSTS[/DB][?k=v&password=QPW...]
- *    (libpq takes the credentials up to the first '@' before any '/', the
- *    user up to the first ':'; a query value ends at '&'): neither password
- *    may appear in the masked text, unless it also appears in the URL with
- *    the passwords replaced by ****, where it is not secret.
+ * 2. A URL built from the input,
+ *      SCHEME://USER:PASSWORD@HOSTS[/DB][?k=v&password=QPW...]
+ *    with the scheme in any case and passwords of any bytes (raw '@', ':',
+ *    '/', '?', '#', '%', '&', quotes, blanks): either the parser says libpq
+ *    would misread it (and pgmigrate refuses it before libpq sees it), or
+ *    the password libpq reads (mirrored from fe-connect.c: the credentials
+ *    end at the first '@' before any '/', the user at the first ':', a query
+ *    value at '&') is exactly the one written. In both cases neither
+ *    password appears in the masked text, nor in a message that quotes it
+ *    after scrubbing, unless it also appears in the URL with the passwords
+ *    replaced by ****, where it is not secret.
  * 3. A keyword/value string of fuzzed pairs, values quoted the way libpq
  *    reads them (single quotes, \' and \\ escapes, whenever a value is empty
- *    or has a blank, quote or backslash): no password value may appear in
- *    the masked text, with the same exception.
+ *    or has a blank, quote or backslash): never refused, libpq's reading is
+ *    the password written, and it appears neither masked nor scrubbed. The
+ *    same password unquoted: refused, or read as written.
  */
 #include "internal.h"
 #include "fuzz.h"
@@ -61,6 +68,47 @@ static void check_secret(const char *masked, const char *ideal, const char *pw, 
 	}
 }
 
+/* a message quoting pw, scrubbed: pw must not show, unless it is in the
+ * message with pw replaced by **** or in ideal (then it is no secret) */
+static void check_scrub(const char *ci, const char *ideal, const char *pw, const char *what)
+{
+	static const char frame[] = "invalid value \"%s\" for option";
+	pgm_buf msg = PGM_BUF_INIT, ok = PGM_BUF_INIT;
+	char *clean;
+	/* (a password made of "****" and the frame's words can come out of the
+	 * scrubber looking like itself: nothing to check there) */
+	if (!*pw || strstr(pw, "**"))
+		return;
+	pgm_buf_printf(&msg, frame, pw);
+	pgm_buf_put(&msg, "", 1);
+	pgm_buf_printf(&ok, frame, "****");
+	pgm_buf_printf(&ok, " %s", ideal);
+	pgm_buf_put(&ok, "", 1);
+	FUZZ_CHECK(!msg.failed && !ok.failed);
+	clean = pgm__scrub_conninfo(msg.ptr, ci);
+	FUZZ_CHECK(clean != NULL);
+	/* (a shorter one is replaced only where it stands alone, and a message
+	 * from libpq quotes it between its delimiters: not checked here) */
+	if (strlen(pw) >= 4)
+		check_secret(clean, ok.ptr, pw, what);
+	free(clean);
+	pgm_buf_free(&msg);
+	pgm_buf_free(&ok);
+}
+
+/* libpq's reading (when the parser does not refuse the string) holds a span equal to pw */
+static void check_read_as_written(const pgm__conninfo *c, const char *ci, const char *pw, size_t first_only)
+{
+	size_t i, n = strlen(pw);
+	if (c->problem != PGM_CI_OK)
+		return;
+	for (i = 0; i < (first_only ? 1 : c->nspan) && i < c->nspan; i++)
+		if (c->span[i].len == n && memcmp(ci + c->span[i].off, pw, n) == 0)
+			return;
+	fprintf(stderr, "libpq would read another password\n  string:   [%s]\n  password: [%s]\n", ci, pw);
+	abort();
+}
+
 static char *mask_ok(const char *ci)
 {
 	char *m = pgm_mask_conninfo(ci);
@@ -74,20 +122,32 @@ static void check_url(input in)
 	pgm_buf user = PGM_BUF_INIT, pw = PGM_BUF_INIT, host = PGM_BUF_INIT, path = PGM_BUF_INIT;
 	pgm_buf qpw = PGM_BUF_INIT, qpre = PGM_BUF_INIT, qpost = PGM_BUF_INIT;
 	int flags = take_byte(&in);
+	pgm__conninfo c;
 	char *m;
 
 	if (flags < 0)
 		flags = 0;
-	/* without credentials a '?' in the user would start the query */
-	take_field(&in, &user, flags & (2 | 4) ? ":@/" : ":@/?");
-	take_field(&in, &pw, "@/");
-	take_field(&in, &host, "@/?");
+	/* no '?' in the user: it would start the query for libpq, and a user
+	 * name with one must be percent-encoded anyway (the parser refuses a
+	 * raw one where libpq sees credentials) */
+	take_field(&in, &user, ":@/?");
+	take_field(&in, &pw, NULL);               /* any byte */
+	take_field(&in, &host, "@/?=&");          /* a host list: none of these */
 	take_field(&in, &path, "?");
-	/* '@' or '/' in the query would change where libpq ends the credentials */
 	take_field(&in, &qpre, "&=?@/");
-	take_field(&in, &qpw, "&=@/");
+	take_field(&in, &qpw, NULL);              /* any byte */
 	take_field(&in, &qpost, "?@/");
-	pgm_buf_puts(&url, flags & 1 ? "postgresql://" : "postgres://");
+	{
+		/* the scheme in any case */
+		const char *scheme = flags & 1 ? "postgresql://" : "postgres://";
+		size_t i, n = strlen(scheme);
+		for (i = 0; i < n; i++) {
+			char ch = scheme[i];
+			if ((flags & 32) && ch >= 'a' && ch <= 'z' && ((flags >> 6) + i) % 2 == 0)
+				ch = (char)(ch - 'a' + 'A');
+			pgm_buf_put(&url, &ch, 1);
+		}
+	}
 	pgm_buf_put(&url, user.ptr, user.len);
 	pgm_buf_put(&ideal, url.ptr, url.len);
 	if (flags & 2) {
@@ -138,10 +198,18 @@ static void check_url(input in)
 	FUZZ_CHECK(!url.failed && !ideal.failed && !pw.failed && !qpw.failed);
 
 	m = mask_ok(url.ptr);
-	if (flags & 2)
+	FUZZ_CHECK(pgm__conninfo_parse(&c, url.ptr) == 0);
+	if (flags & 2) {
 		check_secret(m, ideal.ptr, pw.ptr, "URL password");
-	if (flags & 16)
+		check_scrub(url.ptr, ideal.ptr, pw.ptr, "URL password, scrubbed");
+		check_read_as_written(&c, url.ptr, pw.ptr, 1);
+	}
+	if (flags & 16) {
 		check_secret(m, ideal.ptr, qpw.ptr, "URL query password");
+		check_scrub(url.ptr, ideal.ptr, qpw.ptr, "URL query password, scrubbed");
+		check_read_as_written(&c, url.ptr, qpw.ptr, 0);
+	}
+	pgm__conninfo_free(&c);
 	free(m);
 	pgm_buf_free(&url);
 	pgm_buf_free(&ideal);
@@ -175,13 +243,24 @@ static void put_value(pgm_buf *b, const char *v, size_t n, int force_quotes)
 	pgm_buf_put(b, "'", 1);
 }
 
-static void check_kv(input in)
+/* every value libpq's reading of ci gives the password: is pw among them? */
+static int kv_reads(const pgm__conninfo *c, const char *pw)
+{
+	size_t i;
+	for (i = 0; i < c->nvalue; i++)
+		if (strcmp(c->value[i], pw) == 0)
+			return 1;
+	return 0;
+}
+
+static void check_kv(input in, int unquoted)
 {
 	static const char *const keys[] = { "host", "port", "dbname", "user", "password", "sslmode",
 		"application_name", "options", "passfile", "service" };
 	pgm_buf ci = PGM_BUF_INIT, ideal = PGM_BUF_INIT;
 	pgm_buf pws[8];
 	size_t npw = 0, i;
+	pgm__conninfo c;
 	char *m;
 	int pairs = 0;
 
@@ -191,14 +270,27 @@ static void check_kv(input in)
 		const char *key = keys[(sel & 0x7f) % (sizeof keys / sizeof keys[0])];
 		const char *eq = (sel & 0x80) ? " = " : "=";
 		int is_pw = strcmp(key, "password") == 0;
-		take_field(&in, &val, NULL);
+		/* unquoted: one password, last, without what libpq would read as
+		 * quoting, escaping or another pair */
+		if (unquoted && is_pw && npw)
+			continue;
+		take_field(&in, &val, unquoted && is_pw ? "\\'=" : NULL);
+		/* a blank at either end of an unquoted value is never part of it */
+		if (unquoted && is_pw && (val.len == 0 || isspace((unsigned char)val.ptr[0]) ||
+		                          isspace((unsigned char)val.ptr[val.len - 1]))) {
+			pgm_buf_free(&val);
+			continue;
+		}
 		if (pairs++) {
 			pgm_buf_puts(&ci, sel & 0x40 ? "  " : " ");
 			pgm_buf_puts(&ideal, sel & 0x40 ? "  " : " ");
 		}
 		pgm_buf_printf(&ci, "%s%s", key, eq);
 		pgm_buf_printf(&ideal, "%s%s", key, eq);
-		put_value(&ci, val.ptr ? val.ptr : "", val.len, sel & 0x20);
+		if (unquoted && is_pw)
+			pgm_buf_put(&ci, val.ptr, val.len);
+		else
+			put_value(&ci, val.ptr ? val.ptr : "", val.len, sel & 0x20);
 		if (is_pw) {
 			pgm_buf_puts(&ideal, "****");
 			if (npw < sizeof pws / sizeof pws[0]) {
@@ -211,15 +303,26 @@ static void check_kv(input in)
 			put_value(&ideal, val.ptr ? val.ptr : "", val.len, sel & 0x20);
 		}
 		pgm_buf_free(&val);
+		if (unquoted && is_pw)
+			break;
 	}
 	pgm_buf_put(&ci, "", 1);
 	pgm_buf_put(&ideal, "", 1);
 	FUZZ_CHECK(!ci.failed && !ideal.failed);
 	m = mask_ok(ci.ptr);
+	FUZZ_CHECK(pgm__conninfo_parse(&c, ci.ptr) == 0);
+	/* quoted right: never refused */
+	FUZZ_CHECK(unquoted || c.problem == PGM_CI_OK);
 	for (i = 0; i < npw; i++) {
 		check_secret(m, ideal.ptr, pws[i].ptr, "keyword/value password");
+		check_scrub(ci.ptr, ideal.ptr, pws[i].ptr, "keyword/value password, scrubbed");
+		if (c.problem == PGM_CI_OK && !kv_reads(&c, pws[i].ptr)) {
+			fprintf(stderr, "libpq would read another password\n  string:   [%s]\n  password: [%s]\n", ci.ptr, pws[i].ptr);
+			abort();
+		}
 		pgm_buf_free(&pws[i]);
 	}
+	pgm__conninfo_free(&c);
 	free(m);
 	pgm_buf_free(&ci);
 	pgm_buf_free(&ideal);
@@ -238,6 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(s);
 
 	check_url(in);
-	check_kv(in);
+	check_kv(in, 0);
+	check_kv(in, 1);
 	return 0;
 }

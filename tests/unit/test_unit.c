@@ -203,6 +203,9 @@ static void test_conninfo(void)
 	CHECK_INT(ci_problem("postgres://h/db?password=ab&cd=1"), PGM_CI_URL_ENCODING);
 	CHECK_INT(ci_problem("host=h password=a secret dbname=d"), PGM_CI_KV_QUOTING);
 	CHECK_INT(ci_problem("host=h password=a b=c"), PGM_CI_KV_QUOTING);
+	CHECK_INT(ci_problem("postgres://h?password=p@ss"), PGM_CI_URL_ENCODING);
+	CHECK_INT(ci_problem("postgres://h?password=a:b@c"), PGM_CI_URL_ENCODING);
+	check_mask("postgres://h?password=a:b@c", "postgres://h?password=****");
 	CHECK_INT(ci_problem("pgsql://u:pw@h/db"), PGM_CI_SCHEME);
 	CHECK_INT(ci_problem("postgre://u:pw@h/db?sslmode=disable"), PGM_CI_SCHEME);
 	/* masked as meant */
@@ -262,6 +265,68 @@ static void test_conninfo(void)
 		CHECK_STR(pgm_ctx_error(ctx)->detail, "invalid integer value \"****\" for connection option \"port\"");
 		pgm_ctx_free(ctx);
 	}
+}
+
+/* the parser's reading against libpq's own (PQconninfoParse, loaded at run
+ * time): where it does not refuse a string, the password is libpq's */
+static void test_conninfo_vs_libpq(void)
+{
+	static const char *const cases[] = {
+		"postgres://u:pw@h:5432/db?sslmode=disable",
+		"postgres://u:pa?ss#x@h/db",
+		"postgres://u:pa:ss@h/db",
+		"postgres://u:p%40ss%2Fw%3F@h/db",
+		"postgres://u:pw@h/db?application_name=me@x",
+		"postgresql://u@h/db?password=s%26cret&sslmode=disable",
+		"postgres://u:pw@[::1]:5432/db",
+		"postgres://u:a'b\\c d@h/db",
+		"host=h password='a b\\'c\\\\d' dbname=d",
+		"host=h password = x dbname=d",
+		"password=a\\ b host=h",
+		"postgres://u:ab/SECR@h/db",
+		"postgres://u:p@ss:w0rd@127.0.0.1:5432/db",
+		"postgres://h?password=p@ss",
+		"postgres://h/db?password=ab&cd&sslmode=disable",
+		"host=h password=a secret dbname=d",
+		NULL
+	};
+	pgm_options o;
+	pgm_ctx *ctx = NULL;
+	size_t i, compared = 0;
+	memset(&o, 0, sizeof o);
+	o.lock_timeout = -1;
+	if (pgm_ctx_new(&ctx, &o) != 0 || pgm__load_libpq(ctx) != 0) {
+		fprintf(stderr, "test_conninfo_vs_libpq: no libpq, skipped\n");
+		pgm_ctx_free(ctx);
+		return;
+	}
+	for (i = 0; cases[i]; i++) {
+		pgm__conninfo c;
+		char *err = NULL;
+		PQconninfoOption *opts, *op;
+		const char *libpq_pw = NULL;
+		CHECK_INT(pgm__conninfo_parse(&c, cases[i]), 0);
+		if (c.problem != PGM_CI_OK) {
+			pgm__conninfo_free(&c);
+			continue;
+		}
+		opts = ctx->pq->conninfoParse(cases[i], &err);
+		CHECK(opts != NULL);
+		for (op = opts; op && op->keyword; op++)
+			if (strcmp(op->keyword, "password") == 0)
+				libpq_pw = op->val;
+		CHECK_INT(c.nvalue, libpq_pw ? 1 : 0);
+		if (libpq_pw && c.nvalue == 1)
+			CHECK_STR(c.value[0], libpq_pw);
+		compared++;
+		if (opts)
+			ctx->pq->conninfoFree(opts);
+		if (err)
+			ctx->pq->freemem(err);
+		pgm__conninfo_free(&c);
+	}
+	CHECK_INT(compared, 11);
+	pgm_ctx_free(ctx);
 }
 
 static void test_lock_key(void)
@@ -1141,6 +1206,7 @@ int main(void)
 	test_mask();
 	test_scrub();
 	test_conninfo();
+	test_conninfo_vs_libpq();
 	test_lock_key();
 	test_positions();
 	test_server_position();
