@@ -13,7 +13,9 @@
  * first words of each statement, which statements are transaction control
  * and which cannot run inside a transaction block, psql meta-commands
  * (not SQL) and the no-transaction markers of pgmigrate, goose and dbmate.
- * The linter walks the same tokens.
+ * pgm_lex_txplan() reads a file's own BEGIN/COMMIT the way the server runs
+ * the file sent as one query (golang-migrate's way). The linter walks the
+ * same tokens.
  */
 #include "internal.h"
 

@@ -15,7 +15,10 @@
  * so whatever is reported applied when a batch returns is durable.
  * A marker SELECT after each COMMIT tells which migration finished and
  * when (server clock). Migrations marked no-transaction run statement by
- * statement under golang-migrate's dirty protocol.
+ * statement under golang-migrate's dirty protocol. A file wrapped in one
+ * BEGIN ... COMMIT of its own runs in a batch with the pair blanked; one
+ * with other transaction control runs as golang-migrate runs it, the whole
+ * file as one query under the dirty protocol (run_golang).
  */
 #include "internal.h"
 #include "os/os.h"
