@@ -479,6 +479,12 @@ static int tx_kind(const char *sql, const pgm_stmt *st)
 	return TXK_OTHER; /* COMMIT PREPARED 'id' */
 }
 
+int pgm_lex_plain_txctl(const char *sql, const pgm_stmt *st)
+{
+	int k = st->is_txctl ? tx_kind(sql, st) : TXK_OTHER;
+	return k == TXK_BEGIN ? 1 : k == TXK_COMMIT ? 2 : 0;
+}
+
 void pgm_lex_txplan(pgm_txplan *out, const pgm_lex_result *lex, const char *sql)
 {
 	size_t i, ntx = 0, nbegin = 0, ncommit = 0, odd = lex->count, tx[2] = { 0, 0 }, open_at = 0;

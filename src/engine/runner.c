@@ -969,6 +969,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	pgm_sha256 sha;
 	double t0 = pgm_os_now_ms();
 	int rc = 0, cr = 0, first = 1, eof = 0, line_base = 1, stmt_base = 0;
+	int wrap = 0; /* its own BEGIN ... COMMIT: 1 after the BEGIN, 2 after the COMMIT */
 	char *chunk = malloc(STREAM_CHUNK);
 	PGresult *res;
 
@@ -1038,6 +1039,22 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 			               !(lx.error && lx.error_offset >= st->start && lx.error_offset < st->end);
 			if (!complete && !eof)
 				break;
+			if (st->is_txctl) {
+				/* one plain BEGIN ... COMMIT around the file, as check_txctl drops it:
+				 * the COMMIT only as the last statement, known once the end is read */
+				int k = pgm_lex_plain_txctl(tail.ptr, st);
+				if (k == 2 && wrap == 1 && !eof && i + 1 == lx.count)
+					break;
+				if ((k == 1 && wrap == 0) || (k == 2 && wrap == 1 && eof && i + 1 == lx.count)) {
+					size_t j;
+					for (j = st->start; j < st->end; j++)
+						if (tail.ptr[j] != '\n' && tail.ptr[j] != '\r')
+							tail.ptr[j] = ' ';
+					wrap++;
+					cut = st->end;
+					continue;
+				}
+			}
 			if (st->is_txctl || (lx.error && strcmp(lx.error_message, "psql meta-commands are not SQL") == 0 &&
 			                     lx.error_offset < st->end)) {
 				rc = pgm_fail(ctx, PGM_ESOURCE, st->is_txctl ? "the migration controls its own transaction"
@@ -1093,6 +1110,14 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 			rc = pgm_fail(ctx, PGM_ECANCELED, "interrupted");
 			goto out;
 		}
+	}
+	if (wrap == 1) {
+		rc = pgm_fail(ctx, PGM_ESOURCE, "the migration leaves a transaction open");
+		pgm_set_hint(ctx, "end the transaction with COMMIT; at the end of the file");
+		free(ctx->err.file);
+		ctx->err.file = pgm_strdup(s->display);
+		ctx->err.version = s->m->pub.version;
+		goto out;
 	}
 	pgm_checksum_end(&sha, &cr, s->checksum);
 	append_bookkeeping(ctx, &b, s);
