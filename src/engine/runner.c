@@ -918,9 +918,13 @@ static int check_body(pgm_ctx *ctx, step *s)
 			}
 		}
 		if (notx > 0 && notx == s->lex.count) {
-			/* nothing in it can run in a transaction: run it statement by statement */
-			s->lex.no_transaction = 1;
-			s->auto_notx = s->lex.stmts[first].notx;
+			/* nothing in it can run in a transaction: run it statement by statement;
+			 * but not when its author wrapped it in one: then the server says it
+			 * cannot, as it does for golang-migrate */
+			if (s->tx.mode != PGM_TX_WRAPPED) {
+				s->lex.no_transaction = 1;
+				s->auto_notx = s->lex.stmts[first].notx;
+			}
 		} else if (notx > 0) {
 			int rc = pgm_fail(ctx, PGM_ESOURCE, "the migration mixes statements that need a transaction with %s, which cannot run inside one",
 				s->lex.stmts[first].notx);

@@ -189,6 +189,15 @@ expect_eq "$(q "SELECT outcome || ' ' || failed_statement FROM schema_migrations
     "wrapped failure: history names the statement as the file counts it (the BEGIN is one)"
 rm migrations/000002_w.up.sql
 
+# a wrapped CREATE INDEX CONCURRENTLY: its author asked for a transaction, and the server refuses
+# it there (as it does for golang-migrate); nothing dirty
+printf 'BEGIN;\nCREATE INDEX CONCURRENTLY a_id ON a (id);\nCOMMIT;\n' >migrations/000002_w.up.sql
+pgm up
+expect_rc 1
+expect_contains "$ERR" "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" "wrapped CONCURRENTLY"
+expect_eq "$(tracked)" "1|f" "wrapped CONCURRENTLY: clean"
+rm migrations/000002_w.up.sql
+
 # several blocks, the second fails: dirty as golang-migrate leaves it, the statement named
 printf 'CREATE TABLE m1 (id int);\nBEGIN;\nCREATE TABLE m2 (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE m3 (id int);\nSELECT 1/0;\nCOMMIT;\n' \
     >migrations/000002_m.up.sql
