@@ -245,6 +245,8 @@ void pgm_lex_txplan(pgm_txplan *out, const pgm_lex_result *lex, const char *sql)
 /* WRAPPED: blank the pair in text (newlines kept, so lines and offsets stay)
  * and take their statements out of lex */
 void pgm_lex_unwrap(char *text, pgm_lex_result *lex, const pgm_txplan *plan);
+/* 1: a plain BEGIN (START TRANSACTION), 2: a plain COMMIT (END), 0: anything else */
+int pgm_lex_plain_txctl(const char *sql, const pgm_stmt *st);
 /* run as one query, the number of the last statement before statement k
  * (from 0) that commits (COMMIT, END, COMMIT AND CHAIN), from 1; 0: none */
 size_t pgm_lex_last_commit(const pgm_lex_result *lex, const char *sql, size_t k);

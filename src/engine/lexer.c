@@ -13,7 +13,9 @@
  * first words of each statement, which statements are transaction control
  * and which cannot run inside a transaction block, psql meta-commands
  * (not SQL) and the no-transaction markers of pgmigrate, goose and dbmate.
- * The linter walks the same tokens.
+ * pgm_lex_txplan() reads a file's own BEGIN/COMMIT the way the server runs
+ * the file sent as one query (golang-migrate's way). The linter walks the
+ * same tokens.
  */
 #include "internal.h"
 
@@ -478,6 +480,12 @@ static int tx_kind(const char *sql, const pgm_stmt *st)
 	if (n == i + 2 && strcmp(w[i], "AND") == 0 && strcmp(w[i + 1], "CHAIN") == 0)
 		return commit ? TXK_COMMIT_CHAIN : TXK_ROLLBACK_CHAIN;
 	return TXK_OTHER; /* COMMIT PREPARED 'id' */
+}
+
+int pgm_lex_plain_txctl(const char *sql, const pgm_stmt *st)
+{
+	int k = st->is_txctl ? tx_kind(sql, st) : TXK_OTHER;
+	return k == TXK_BEGIN ? 1 : k == TXK_COMMIT ? 2 : 0;
 }
 
 void pgm_lex_txplan(pgm_txplan *out, const pgm_lex_result *lex, const char *sql)

@@ -15,7 +15,10 @@
  * so whatever is reported applied when a batch returns is durable.
  * A marker SELECT after each COMMIT tells which migration finished and
  * when (server clock). Migrations marked no-transaction run statement by
- * statement under golang-migrate's dirty protocol.
+ * statement under golang-migrate's dirty protocol. A file wrapped in one
+ * BEGIN ... COMMIT of its own runs in a batch with the pair blanked; one
+ * with other transaction control runs as golang-migrate runs it, the whole
+ * file as one query under the dirty protocol (run_golang).
  */
 #include "internal.h"
 #include "os/os.h"
@@ -997,9 +1000,13 @@ static int check_body(pgm_ctx *ctx, step *s)
 			}
 		}
 		if (notx > 0 && notx == s->lex.count) {
-			/* nothing in it can run in a transaction: run it statement by statement */
-			s->lex.no_transaction = 1;
-			s->auto_notx = s->lex.stmts[first].notx;
+			/* nothing in it can run in a transaction: run it statement by statement;
+			 * but not when its author wrapped it in one: then the server says it
+			 * cannot, as it does for golang-migrate */
+			if (s->tx.mode != PGM_TX_WRAPPED) {
+				s->lex.no_transaction = 1;
+				s->auto_notx = s->lex.stmts[first].notx;
+			}
 		} else if (notx > 0) {
 			int rc = pgm_fail(ctx, PGM_ESOURCE, "the migration mixes statements that need a transaction with %s, which cannot run inside one",
 				s->lex.stmts[first].notx);
@@ -1103,6 +1110,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	pgm_sha256 sha;
 	double t0 = pgm_os_now_ms();
 	int rc = 0, cr = 0, first = 1, eof = 0, line_base = 1, stmt_base = 0;
+	int wrap = 0; /* its own BEGIN ... COMMIT: 1 after the BEGIN, 2 after the COMMIT */
 	char *chunk = malloc(STREAM_CHUNK);
 	PGresult *res;
 
@@ -1182,6 +1190,22 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 			               !(lx.error && lx.error_offset >= st->start && lx.error_offset < st->end);
 			if (!complete && !eof)
 				break;
+			if (st->is_txctl) {
+				/* one plain BEGIN ... COMMIT around the file, as check_txctl drops it:
+				 * the COMMIT only as the last statement, known once the end is read */
+				int k = pgm_lex_plain_txctl(tail.ptr, st);
+				if (k == 2 && wrap == 1 && !eof && i + 1 == lx.count)
+					break;
+				if ((k == 1 && wrap == 0) || (k == 2 && wrap == 1 && eof && i + 1 == lx.count)) {
+					size_t j;
+					for (j = st->start; j < st->end; j++)
+						if (tail.ptr[j] != '\n' && tail.ptr[j] != '\r')
+							tail.ptr[j] = ' ';
+					wrap++;
+					cut = st->end;
+					continue;
+				}
+			}
 			if (st->is_txctl || (lx.error && strcmp(lx.error_message, "psql meta-commands are not SQL") == 0 &&
 			                     lx.error_offset < st->end)) {
 				rc = pgm_fail(ctx, PGM_ESOURCE, st->is_txctl ? "the migration controls its own transaction"
@@ -1239,6 +1263,14 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 			rc = pgm_fail(ctx, PGM_ECANCELED, "interrupted");
 			goto out;
 		}
+	}
+	if (wrap == 1) {
+		rc = pgm_fail(ctx, PGM_ESOURCE, "the migration leaves a transaction open");
+		pgm_set_hint(ctx, "end the transaction with COMMIT; at the end of the file");
+		free(ctx->err.file);
+		ctx->err.file = pgm_strdup(s->display);
+		ctx->err.version = s->m->pub.version;
+		goto out;
 	}
 	pgm_checksum_end(&sha, &cr, s->checksum);
 	/* its COMMIT is durable when it returns, whatever the server's default or

@@ -172,7 +172,7 @@ static int body_load(pgm_ctx *ctx, pgm_mig *m, pgm_direction dir, body *b)
 {
 	const char *path = dir == PGM_UP ? m->up_path : m->down_path;
 	size_t i, notx = 0, first = 0;
-	int rc;
+	int rc, wrapped = 0;
 
 	memset(b, 0, sizeof *b);
 	b->m = m;
@@ -209,6 +209,7 @@ static int body_load(pgm_ctx *ctx, pgm_mig *m, pgm_direction dir, body *b)
 			return rc;
 		}
 		pgm_lex_unwrap(b->text, &b->lex, &tx);
+		wrapped = 1;
 	}
 	for (i = 0; i < b->lex.count; i++) {
 		const pgm_stmt *st = &b->lex.stmts[i];
@@ -217,9 +218,11 @@ static int body_load(pgm_ctx *ctx, pgm_mig *m, pgm_direction dir, body *b)
 				first = i;
 		}
 	}
-	if (b->lex.no_transaction || (notx > 0 && notx == b->lex.count)) {
+	if (b->lex.no_transaction || (notx > 0 && notx == b->lex.count && !wrapped)) {
 		b->notx = 1;
-	} else if (notx > 0) {
+	} else if (notx > 0 && notx < b->lex.count) {
+		/* (a wrapped file of only such statements runs in the transaction its
+		 * author asked for, and the server refuses it, as runner.c does) */
 		rc = pgm_fail(ctx, PGM_ESOURCE, "the migration mixes statements that need a transaction with %s, which cannot run inside one",
 			b->lex.stmts[first].notx);
 		locate(ctx, b, b->lex.stmts[first].start, (int)first + 1);

@@ -32,39 +32,41 @@ psql_file() {
 # schema_of DB: the schema of DB without pgmigrate's tables. pg_dump -s when one of the
 # server's major is at hand; else (the PostgreSQL 18 server comes without pg_dump) one line
 # per object from the catalog, by name, so that two databases compare
+PG_DUMP=$PG_BIN/pg_dump
+[ -x "$PG_DUMP" ] || PG_DUMP=$(command -v pg_dump || true)
+[ -n "$PG_DUMP" ] && [ "$("$PG_DUMP" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')" = $(( $(q "SHOW server_version_num") / 10000 )) ] ||
+    PG_DUMP=
 schema_of() {
-    local pg_dump=$PG_BIN/pg_dump dump_major=0 server_major
-    server_major=$(( $(q "SHOW server_version_num") / 10000 ))
-    [ -x "$pg_dump" ] || pg_dump=$(command -v pg_dump || true)
-    [ -n "$pg_dump" ] && dump_major=$("$pg_dump" --version | sed -E 's/.* ([0-9]+)[.].*/\1/')
-    if [ "$dump_major" = "$server_major" ]; then
+    local pg_dump=$PG_DUMP
+    if [ -n "$pg_dump" ]; then
         PGPASSWORD=$PG_PASSWORD "$pg_dump" -s -T 'public.schema_migrations*' -h 127.0.0.1 -p "$PG_PORT" -U postgres "$1" |
             grep -Ev '^\\(un)?restrict |^-- |^--$|^$'
         return
     fi
     PGPASSWORD=$PG_PASSWORD psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$1" -c "
       SELECT coalesce(string_agg(x, E'\n' ORDER BY x), '') FROM (
-        SELECT 'rel ' || c.oid::regclass || ' ' || c.relkind AS x FROM pg_class c
+        SELECT 'rel ' || c.oid::regclass::text || ' ' || c.relkind::text AS x FROM pg_class c
           WHERE c.relnamespace = 'public'::regnamespace AND c.relname NOT LIKE 'schema\_migrations%'
-        UNION ALL SELECT 'col ' || a.attrelid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-            || ' ' || a.attnotnull || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+        UNION ALL SELECT 'col ' || a.attrelid::regclass::text || '.' || a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod)
+            || ' ' || a.attnotnull::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
           FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
           WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relnamespace = 'public'::regnamespace
             AND c.relname NOT LIKE 'schema\_migrations%'
-        UNION ALL SELECT 'con ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+        UNION ALL SELECT 'con ' || conrelid::regclass::text || ' ' || conname::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
           WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE 'schema\_migrations%'
         UNION ALL SELECT 'idx ' || pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
           WHERE c.relnamespace = 'public'::regnamespace AND c.relname NOT LIKE 'schema\_migrations%'
-        UNION ALL SELECT 'enum ' || enumtypid::regtype || ' ' || enumlabel || ' ' || enumsortorder FROM pg_enum
-        UNION ALL SELECT 'type ' || oid::regtype || ' ' || typtype FROM pg_type
+        UNION ALL SELECT 'enum ' || enumtypid::regtype::text || ' ' || enumlabel::text || ' ' || enumsortorder::text FROM pg_enum
+        UNION ALL SELECT 'type ' || oid::regtype::text || ' ' || typtype::text FROM pg_type
           WHERE typnamespace = 'public'::regnamespace AND typtype IN ('e', 'd')
-        UNION ALL SELECT 'proc ' || oid::regprocedure || ' ' || md5(prosrc) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+        UNION ALL SELECT 'proc ' || oid::regprocedure::text || ' ' || md5(prosrc) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
         UNION ALL SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
-        UNION ALL SELECT 'view ' || oid::regclass || ' ' || pg_get_viewdef(oid) FROM pg_class
+        UNION ALL SELECT 'view ' || oid::regclass::text || ' ' || pg_get_viewdef(oid) FROM pg_class
           WHERE relkind IN ('v', 'm') AND relnamespace = 'public'::regnamespace
         UNION ALL SELECT 'comment ' || pg_describe_object(classoid, objoid, objsubid) || ' ' || description
           FROM pg_description WHERE objoid >= 16384
+            AND pg_describe_object(classoid, objoid, objsubid) NOT LIKE '%schema\_migrations%'
       ) s"
 }
 
@@ -75,11 +77,14 @@ files_of() {  # files_of DIR up|down
         sort -k1,1n"$([ "$2" = down ] && echo r)" | cut -d' ' -f2-
 }
 
-# run_shape NAME: pgmigrate up/down --all against psql on fresh databases
+new_db "$REF"
+EMPTY=$(schema_of "$REF")
+
+# run_shape NAME: pgmigrate up/down --all against psql. The databases start empty (every
+# shape's down files undo all of it, checked at the end) and without pgmigrate's tables
 run_shape() {
     local shape=$1 dir=$FIX/$1 f mine ref n
-    new_db "$DB"
-    new_db "$REF"
+    q "SET client_min_messages = warning; DROP TABLE IF EXISTS schema_migrations, schema_migrations_history"
     n=$(ls "$dir"/*.up.sql | wc -l)
     pgm --path "$dir" up
     expect_rc 0
@@ -94,7 +99,9 @@ run_shape() {
     pgm --path "$dir" down --all
     expect_rc 0
     while read -r f; do psql_file "$f"; done < <(files_of "$dir" down)
-    expect_eq "$(schema_of "$DB")" "$(schema_of "$REF")" "$shape: schema after down --all (pgmigrate vs psql)"
+    ref=$(schema_of "$REF")
+    expect_eq "$(schema_of "$DB")" "$ref" "$shape: schema after down --all (pgmigrate vs psql)"
+    expect_eq "$ref" "$EMPTY" "$shape: back to the empty schema"
     expect_eq "$(tracked)" "" "$shape: nothing applied after down --all"
     DOWN_ERR=$ERR
 }
@@ -132,6 +139,8 @@ expect_eq "$(q "SELECT string_agg(DISTINCT name, ',' ORDER BY name) FROM schema_
 pgm --path "$FIX/pair_names" validate
 expect_rc 0
 expect_contains "$OUT" "the down file's description is not the up file's" "pair_names: validate warning"
+pgm --path "$FIX/pair_names" down --all
+expect_rc 0
 
 run_shape comment_only
 expect_contains "$UP_ERR" "2_placeholder.up.sql has no SQL statement" "comment_only: up warns"
@@ -164,8 +173,7 @@ run_shape begin_modes
 expect_contains "$UP_ERR" "1_ser.up.sql manages its own transactions (BEGIN with transaction modes)" "begin_modes: warning"
 
 # ---------------------------------------------------------------- failures
-new_db "$DB"
-cd "$WORK"
+q "SET client_min_messages = warning; DROP TABLE IF EXISTS schema_migrations, schema_migrations_history"
 mig 000001 a "CREATE TABLE a (id int);" "DROP TABLE a;"
 pgm up
 expect_rc 0
@@ -179,6 +187,15 @@ expect_eq "$(tracked)" "1|f" "wrapped failure: clean at the version before"
 expect_eq "$(user_tables)" "a" "wrapped failure: rolled back"
 expect_eq "$(q "SELECT outcome || ' ' || failed_statement FROM schema_migrations_history WHERE version = 2")" "failed 4" \
     "wrapped failure: history names the statement as the file counts it (the BEGIN is one)"
+rm migrations/000002_w.up.sql
+
+# a wrapped CREATE INDEX CONCURRENTLY: its author asked for a transaction, and the server refuses
+# it there (as it does for golang-migrate); nothing dirty
+printf 'BEGIN;\nCREATE INDEX CONCURRENTLY a_id ON a (id);\nCOMMIT;\n' >migrations/000002_w.up.sql
+pgm up
+expect_rc 1
+expect_contains "$ERR" "CREATE INDEX CONCURRENTLY cannot run inside a transaction block" "wrapped CONCURRENTLY"
+expect_eq "$(tracked)" "1|f" "wrapped CONCURRENTLY: clean"
 rm migrations/000002_w.up.sql
 
 # several blocks, the second fails: dirty as golang-migrate leaves it, the statement named

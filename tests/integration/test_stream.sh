@@ -58,3 +58,33 @@ expect_contains "$ERR" "migrations/000002_big_data.up.sql:${bad_line}:13: error:
 expect_contains "$ERR" "INSERT INTO nope VALUES (1);"
 expect_eq "$(q "SELECT count(*) FROM big")" 0 "the failed streamed migration rolled back"
 expect_eq "$(tracked)" "1|f"
+
+# a large file wrapped in its own BEGIN ... COMMIT (issue 14): the pair is dropped, the rest
+# streams in pgmigrate's transaction; an error rolls all of it back
+pgm force 1
+expect_rc 0
+gen_wrapped() {  # gen_wrapped FILE ROWS [BAD_AT] [TAIL]: gen's INSERTs between BEGIN and COMMIT (then TAIL)
+    gen "$1.body" "$2" "${3:--1}"
+    { printf -- '-- wrapped bulk data\nSET lock_timeout = 0;\nBEGIN;\n'; tail -c +4 "$1.body"; printf 'COMMIT;\n%s' "${4:-}"; } >"$1"
+    rm "$1.body"
+}
+gen_wrapped migrations/000002_big_data.up.sql 17000
+[ "$(stat -c %s migrations/000002_big_data.up.sql)" -gt $((16 * 1024 * 1024)) ] || fail "wrapped test file too small"
+pgm up --allow-modified
+expect_rc 0
+expect_eq "$(q "SELECT count(*) FROM big")" 17000 "rows of the streamed wrapped migration"
+expect_eq "$(tracked)" "2|f" "streamed wrapped migration applied"
+pgm down
+expect_rc 0
+gen_wrapped migrations/000002_big_data.up.sql 17000 150
+pgm up --allow-modified
+expect_rc 1
+expect_contains "$ERR" "relation \"nope\" does not exist" "streamed wrapped failure"
+expect_eq "$(q "SELECT count(*) FROM big")" 0 "the failed streamed wrapped migration rolled back"
+expect_eq "$(tracked)" "1|f" "streamed wrapped failure: clean"
+gen_wrapped migrations/000002_big_data.up.sql 17000 -1 $'INSERT INTO big VALUES (-1, \'after\');\n'
+pgm up --allow-modified
+expect_rc 6
+expect_contains "$ERR" "controls its own transaction" "streamed: a statement after the COMMIT is refused"
+expect_eq "$(q "SELECT count(*) FROM big")" 0 "refused streamed file rolled back"
+expect_eq "$(tracked)" "1|f"
