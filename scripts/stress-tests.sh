@@ -32,7 +32,8 @@ for t in "$@"; do
     if [[ $t == *.* ]]; then
         names+=("$t")
     else
-        mapfile -t found < <(ctest --test-dir "$BUILD" -N -R "\\.${t}\$" | sed -n 's/^ *Test *#[0-9]*: //p')
+        # (-N lists the fixtures' start and stop too: keep the names that end in .TEST)
+        mapfile -t found < <(ctest --test-dir "$BUILD" -N -R "\\.${t}\$" | sed -n 's/^ *Test *#[0-9]*: //p' | grep "\\.${t}\$")
         [ ${#found[@]} -gt 0 ] || { echo "stress-tests: no test named $t in $BUILD" >&2; exit 2; }
         names+=("${found[@]}")
     fi
@@ -46,6 +47,7 @@ stop_hogs() {
     hog_pids=()
 }
 trap stop_hogs EXIT
+trap 'exit 130' INT TERM   # through the EXIT trap: the hogs go too
 if command -v stress-ng >/dev/null 2>&1; then
     stress-ng --cpu "$HOGS" --quiet >/dev/null 2>&1 &
     hog_pids+=($!)
