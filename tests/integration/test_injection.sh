@@ -52,11 +52,11 @@ PGPASSWORD=$PG_PASSWORD psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT"
     -c "CREATE TABLE sentinel (x int); INSERT INTO sentinel VALUES (1)"
 on_exit "psql_admin -c 'DROP DATABASE IF EXISTS \"$TPL\"' >/dev/null 2>&1"
 
-# through --table every name; through .env the ones with a quote, a newline, a schema
+# through --table every name; through .env a quote, and a schema.name with newlines and \ " '
 for MODE in flag dotenv; do
     for k in "${!NAMES[@]}"; do
         NAME=${NAMES[k]}
-        [ "$MODE" = flag ] || [ "$k" = 0 ] || [ "$k" = 4 ] || [ "$k" = 6 ] || continue
+        [ "$MODE" = flag ] || [ "$k" = 0 ] || [ "$k" = 6 ] || continue
         psql_admin -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" -c "CREATE DATABASE \"$DB\" TEMPLATE \"$TPL\""
         if [[ $NAME == *.* ]]; then
             SCHEMA=${NAME%%.*}
