@@ -1041,13 +1041,6 @@ static void locate_piece(pgm_ctx *ctx, const step *s, const char *piece, size_t 
 	pgm_error_place(ctx, s->display, s->m->pub.version, piece, len, off, line_base, NULL, statement);
 }
 
-/*
- * What a streamed file's unsent tail holds before its next statement when
- * nothing can be sent yet: comments and blank lines, dropped so that a huge
- * comment is not held (and refused) as if it were a statement. Whole lines
- * go (the columns of what stays are right); of a line comment still open at
- * the tail's end only its "--" stays (the rest of its line is comment too).
- */
 /* just after the last LF of text[from, to), or `keep` when it has none */
 static size_t after_last_lf(const char *text, size_t from, size_t to, size_t keep)
 {
@@ -1056,6 +1049,13 @@ static size_t after_last_lf(const char *text, size_t from, size_t to, size_t kee
 	return to > from ? to : keep;
 }
 
+/*
+ * What a streamed file's unsent tail holds before its next statement when
+ * nothing can be sent yet: comments and blank lines, dropped so that a huge
+ * comment is not held (and refused) as if it were a statement. Whole lines
+ * go (the columns of what stays are right); of a line comment still open at
+ * the tail's end only its "--" stays (the rest of its line is comment too).
+ */
 void pgm__stream_drop_comments(pgm_buf *tail, int *line_base)
 {
 	size_t pos = 0, limit = tail->len, from = 0, gap = 0;

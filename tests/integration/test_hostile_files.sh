@@ -153,3 +153,20 @@ expect_rc 6
 expect_contains "$ERR" "000002_caf\\xE9.up.sql: the file name is not valid UTF-8" "bad name (text)"
 table_exists n && fail "a file with a bad name ran"
 CHECKS=$((CHECKS + 1))
+
+# ---- the checksum cache as a FIFO: not read, not waited for (a cache is a convenience) ----
+rm -f migrations/*
+for i in $(seq 1 16); do mig "$(printf '%06d' "$i")" "m$i" "SELECT $i;"; done   # 16 files: the cache is used
+hpgm up
+expect_rc 0
+hpgm --json env
+cache=$(jget env checksum_cache)
+case "$cache" in "$XDG_CACHE_HOME"/pgmigrate/*.sums) ;; *) fail "no checksum cache for this folder: [$cache]";; esac
+mkdir -p "$(dirname "$cache")"
+rm -f "$cache"
+mkfifo "$cache"
+hpgm status
+[ "$RC" -lt 124 ] || fail "status hung on a FIFO as the checksum cache"
+expect_rc 0
+expect_contains "$OUT" "000016  m16" "status with a FIFO as the checksum cache"
+expect_contains "$OUT" "version:  16" "status with a FIFO as the checksum cache"
