@@ -173,12 +173,12 @@ schema_dump() {
 # wait_for WHAT SECONDS CMD...: poll CMD until it succeeds; fail naming WHAT after SECONDS.
 # A guard against a hang, never a timing the test relies on: pick it generous.
 wait_for() {
-    local what=$1 limit=$2 start
+    local what=$1 limit=$2 start=$SECONDS
     shift 2
-    start=$(date +%s)
+    # every 0.1 s: a poll that runs psql costs CPU the awaited run needs on a busy machine
     until "$@"; do
-        [ $(($(date +%s) - start)) -lt "$limit" ] || fail "waited ${limit}s for $what"
-        sleep 0.05
+        [ $((SECONDS - start)) -lt "$limit" ] || fail "waited ${limit}s for $what"
+        sleep 0.1
     done
 }
 
