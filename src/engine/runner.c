@@ -47,6 +47,7 @@ typedef struct step {
 	const char *path;
 	pgm_txplan tx;          /* its own transaction control (check_txctl) */
 	int golang;             /* run as golang-migrate runs it (run_golang) */
+	int checked;            /* its text was checked (check_plan_files) */
 } step;
 
 /* files above this size are streamed statement by statement (in pieces of
@@ -328,6 +329,8 @@ static int load_step(pgm_ctx *ctx, step *s)
 				if (!notx) {
 					s->stream = 1;
 					s->len = (size_t)size;
+					if (s->checked)  /* read through by check_plan_files already */
+						return 0;
 					/* read to its end before any of it is sent: a NUL byte or a byte
 					 * that is not UTF-8 late in the file refuses it now, not after
 					 * the statements before it ran (run_stream checks again as it
@@ -1313,6 +1316,32 @@ out:
 	return rc;
 }
 
+/* before the first step is sent: every file of the plan is text (UTF-8, no
+ * NUL byte) and a regular file. A batch holds up to BATCH_MAX_STEPS files, so
+ * a bad file checked only as its batch is loaded would stop the run after the
+ * batches before it committed. Each file is read through, not kept: the page
+ * cache makes the read as its batch is loaded cheap. */
+static int check_plan_files(pgm_ctx *ctx, step *steps, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		step *s = &steps[i];
+		int rc;
+		s->display = s->dir == PGM_UP ? s->m->up_display : s->m->down_display;
+		s->path = s->dir == PGM_UP ? s->m->up_path : s->m->down_path;
+		if ((rc = pgm__check_file(ctx, s->path, s->display)) != 0) {
+			ctx->err.version = s->m->pub.version;
+			if (rc != PGM_ECANCELED && n > 1)
+				pgm_set_detail(ctx, "%s%severy file of the run is checked before the first is sent: nothing was run",
+					ctx->err.detail ? ctx->err.detail : "", ctx->err.detail ? "; " : "");
+			emit_step(ctx, PGM_EV_STEP_FAILED, s, 0, (int)i + 1, (int)n);
+			return rc;
+		}
+		s->checked = 1;
+	}
+	return 0;
+}
+
 static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 {
 	pgm_event ev;
@@ -1324,6 +1353,8 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 	ev.total = (int)n;
 	ev.version_after = ctx->cur_version;
 	pgm_emit(ctx, &ev);
+	if ((rc = check_plan_files(ctx, steps, n)) != 0)
+		return rc;
 	pgm__watch_start(ctx);
 
 	while (i < n && rc == 0) {
