@@ -11,46 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the length of the UTF-8 sequence at s[0..n), 0 when it is not one that
- * PostgreSQL accepts (pg_utf8_islegal: no overlong forms, no surrogates,
- * nothing above U+10FFFF, no NUL) */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len, i;
-	if (c == 0)
-		return 0;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-	    (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-		return 0;
-	return len;
-}
-
+/* UTF-8 as PostgreSQL accepts it (pg_utf8_islegal), without a NUL: the
+ * text check migration files go through (textcheck.c) */
 int pgm__utf8_valid(const char *s, size_t n)
 {
-	size_t i = 0;
-	while (i < n) {
-		size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-		if (k == 0)
-			return 0;
-		i += k;
-	}
-	return 1;
+	pgm_textcheck tc;
+	return pgm__text_check(&tc, s, n) == 0;
 }
 
 /* s between quote characters q, each q (and, for a literal, each backslash)
