@@ -414,6 +414,11 @@ int pgm__db_conn_params(pgm_ctx *ctx, const char **keys, const char **vals);
  * that stopped carrying data without closing, ends our server session and
  * makes the run fail; stop rewrites the run's error (rc != 0) when it fired */
 typedef struct pgm_watch pgm_watch;
+/* the watchdog's decision (1: the link is dead) from how long the main
+ * thread has waited inside libpq, the limit, and what a side connection saw
+ * of our session (exported for the unit tests) */
+enum { PGM_WATCH_UNKNOWN, PGM_WATCH_UNREACHABLE, PGM_WATCH_BUSY, PGM_WATCH_IDLE };
+int pgm__watch_decide(int64_t waiting_ms, int limit_s, int side, long idle_s);
 
 /* the lock holder's seconds idle waiting for its client (0 otherwise), a
  * column of a query over pg_stat_activity a; from PGM_HOLDER_IDLE_S on the

@@ -8,16 +8,29 @@
  *
  * After WATCH_FIRST_MS of a run (a short run never gets here) the thread
  * opens a side connection and asks the server every WATCH_EVERY_MS what
- * our session is doing. Active: a long migration, fine. Idle and waiting
- * for our next message (ClientRead) for WATCH_IDLE_S seconds, while the
- * run has not finished: what the server sent, or what we sent, was lost.
- * Gone: the server ended it and the news was lost. Then the thread ends
- * that session (pg_terminate_backend: it frees the lock at once, so a rerun
- * needs no clean-up) and shuts our socket down, so the run stops with an
- * error instead of hanging. When no side connection can be made within
- * its connect_timeout, the server is unreachable as well: the socket is
- * shut down too (the server then drops the session through the keepalives
- * and timeouts set at the first migration, see db.c).
+ * our session is doing. It acts only when both sides wait for each other:
+ * the main thread has been inside a blocking libpq call (exec, getResult...:
+ * the run's calls go through the wrappers below, which record since when)
+ * for the limit (WATCH_IDLE_S, 20 s) AND the server shows our session idle,
+ * waiting for our next message (ClientRead), for as long: what the server
+ * sent, or what we sent, was lost. A client that is merely slow (its output
+ * piped into a pager, stopped with Ctrl-Z, reading a file) is not waiting
+ * for the server and is left alone. Our session is known by what the main
+ * connection said about itself at the start (pg_backend_pid(),
+ * backend_start, inet_server_addr()/port()), not by libpq's
+ * PQbackendPID (a pooler hands out another pid); a side connection that
+ * finds no such session (a pooler, another server behind the same name)
+ * cannot tell, and does nothing. Then the thread ends that session
+ * (pg_terminate_backend: it frees the lock at once, so a rerun needs no
+ * clean-up) and shuts our socket down, so the run stops with an error
+ * instead of hanging. When no side connection can be made within its
+ * connect_timeout while the main thread has been waiting for the limit, the
+ * server is unreachable as well: the socket is shut down too (the server
+ * then drops the session through the keepalives and timeouts set at the
+ * first migration, see db.c).
+ *
+ * PGMIGRATE_WATCHDOG_IDLE=N (seconds, 1-3600) changes the limit; a test and
+ * tuning knob (the first check then comes after min(10, N/2) s).
  */
 #include "internal.h"
 #include "os/os.h"
@@ -30,9 +43,14 @@
 #define WATCH_IDLE_S 20
 
 struct pgm_watch {
-	const pgm_pq_api *pq;
+	const pgm_pq_api *pq; /* libpq's own calls (the side thread's) */
+	pgm_pq_api api;       /* the run's, while it watches: pq with the waits recorded */
+	const pgm_pq_api *saved;
+	PGconn *conn;
+	volatile int64_t since; /* the main thread waits in libpq since (ms, pgm_os_now_ms), or 0 */
 	const char *keys[PGM_CONN_PARAMS + 1], *vals[PGM_CONN_PARAMS + 1];
-	int sock, pid;
+	int sock, pid, idle_s, first_ms, every_ms;
+	char start[32], addr[64], port[16]; /* our session, as the main connection saw it */
 	pgm_os_flag *stop;
 	pgm_os_thread *thread;
 	PGconn *side;
@@ -40,15 +58,36 @@ struct pgm_watch {
 	char detail[640];
 };
 
+/* the decision, apart from its inputs: waiting_ms the main thread has been
+ * inside libpq (0: not waiting); side PGM_WATCH_* what the side connection
+ * saw; idle_s how long the session has been idle in ClientRead (ROW only) */
+int pgm__watch_decide(int64_t waiting_ms, int limit_s, int side, long idle_s)
+{
+	if (waiting_ms < (int64_t)limit_s * 1000)
+		return 0; /* we are not waiting for the server (or not for long) */
+	if (side == PGM_WATCH_UNREACHABLE)
+		return 1;
+	return side == PGM_WATCH_IDLE && idle_s >= limit_s;
+}
+
+static int64_t waiting_ms(pgm_watch *w)
+{
+	int64_t since = pgm_os_atomic_load(&w->since);
+	return since ? (int64_t)pgm_os_now_ms() - since : 0;
+}
+
 /* 1: the link is dead (w->detail says why) */
 static int check(pgm_watch *w)
 {
 	const pgm_pq_api *pq = w->pq;
 	char pidtext[16];
-	const char *params[1] = { pidtext };
+	const char *params[4];
 	PGresult *res;
-	int dead = 0;
+	int dead = 0, side = PGM_WATCH_UNKNOWN;
+	long idle = 0;
 
+	if (waiting_ms(w) < (int64_t)w->idle_s * 1000)
+		return 0; /* not waiting for the server: nothing to ask */
 	if (!w->side || pq->status(w->side) != CONNECTION_OK) {
 		double t0 = pgm_os_now_ms();
 		if (w->side)
@@ -60,32 +99,42 @@ static int check(pgm_watch *w)
 			if (w->side)
 				pq->finish(w->side);
 			w->side = NULL;
-			if (pgm_os_now_ms() - t0 < 9000)
+			if (pgm_os_now_ms() - t0 < 9000 ||
+			    !pgm__watch_decide(waiting_ms(w), w->idle_s, PGM_WATCH_UNREACHABLE, 0))
 				return 0;
-			snprintf(w->detail, sizeof w->detail, "no answer from the server for %d s, and a second connection "
+			snprintf(w->detail, sizeof w->detail, "no answer from the server for %lld s, and a second connection "
 				"could not be made either: the server is unreachable (its session, pid %d, ends once the "
-				"server's keepalives or idle timeout notice)", WATCH_FIRST_MS / 1000 + 10, w->pid);
+				"server's keepalives or idle timeout notice)", (long long)(waiting_ms(w) / 1000), w->pid);
 			return 1;
 		}
 	}
 	snprintf(pidtext, sizeof pidtext, "%d", w->pid);
+	params[0] = pidtext;
+	params[1] = w->start;
+	params[2] = w->addr;
+	params[3] = w->port;
+	/* our session on the same server: pid, start and the server's address
+	 * all match (no row: a pooler, or another server; cannot tell) */
 	res = pq->execParams(w->side,
 		"SELECT coalesce(state, ''), coalesce(wait_event, ''), "
 		"pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - state_change))::int8 "
-		"FROM pg_catalog.pg_stat_activity WHERE pid = $1::int4", 1, NULL, params, NULL, NULL, 0);
+		"FROM pg_catalog.pg_stat_activity WHERE pid = $1::int4 "
+		"AND (pg_catalog.date_part('epoch', backend_start) * 1000000)::int8 = $2::int8 "
+		"AND coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), '') = $3 "
+		"AND coalesce(pg_catalog.inet_server_port(), 0) = $4::int4", 4, NULL, params, NULL, NULL, 0);
 	if (!res || pq->resultStatus(res) != PGRES_TUPLES_OK) {
 		if (res)
 			pq->clear(res);
 		return 0;
 	}
-	if (pq->ntuples(res) == 0) {
-		snprintf(w->detail, sizeof w->detail, "the server has no session %d any more, but the connection "
-			"did not say so: the news was lost on the way (a network partition, or a proxy or firewall that "
-			"dropped the connection)", w->pid);
-		dead = 1;
-	} else if (strncmp(pq->getvalue(res, 0, 0), "idle", 4) == 0 && strcmp(pq->getvalue(res, 0, 1), "ClientRead") == 0 &&
-	           atol(pq->getvalue(res, 0, 2)) >= WATCH_IDLE_S) {
-		long idle = atol(pq->getvalue(res, 0, 2));
+	if (pq->ntuples(res) == 1) {
+		int idle_read = strncmp(pq->getvalue(res, 0, 0), "idle", 4) == 0 &&
+		                strcmp(pq->getvalue(res, 0, 1), "ClientRead") == 0;
+		side = idle_read ? PGM_WATCH_IDLE : PGM_WATCH_BUSY;
+		idle = idle_read ? atol(pq->getvalue(res, 0, 2)) : 0;
+	}
+	pq->clear(res);
+	if (pgm__watch_decide(waiting_ms(w), w->idle_s, side, idle)) {
 		PGresult *t = pq->execParams(w->side, "SELECT pg_catalog.pg_terminate_backend($1::int4)", 1, NULL, params,
 			NULL, NULL, 0);
 		int ended = t && pq->resultStatus(t) == PGRES_TUPLES_OK && pq->ntuples(t) == 1 &&
@@ -99,16 +148,15 @@ static int check(pgm_watch *w)
 			      : "; the server ends it once its keepalives or idle timeout notice");
 		dead = 1;
 	}
-	pq->clear(res);
 	return dead;
 }
 
 static void watch_main(void *arg)
 {
 	pgm_watch *w = arg;
-	int wait = WATCH_FIRST_MS;
+	int wait = w->first_ms;
 	while (!pgm_os_flag_wait(w->stop, wait)) {
-		wait = WATCH_EVERY_MS;
+		wait = w->every_ms;
 		if (check(w)) {
 			pgm_os_atomic_store(&w->fired, 1);
 			/* the main thread's read returns: libpq reports a lost connection */
@@ -121,17 +169,121 @@ static void watch_main(void *arg)
 	w->side = NULL;
 }
 
+/* the run's blocking libpq calls, recording since when the main thread
+ * waits for the server (the watch is the calling thread's: one per run) */
+static _Thread_local pgm_watch *cur;
+
+#define WAIT_BEGIN(w) pgm_os_atomic_store(&(w)->since, (int64_t)pgm_os_now_ms() + 1)
+#define WAIT_END(w) pgm_os_atomic_store(&(w)->since, 0)
+
+static PGresult *w_exec(PGconn *conn, const char *query)
+{
+	pgm_watch *w = cur;
+	PGresult *r;
+	WAIT_BEGIN(w);
+	r = w->pq->exec(conn, query);
+	WAIT_END(w);
+	return r;
+}
+
+static PGresult *w_execParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
+	const char *const *paramValues, const int *paramLengths, const int *paramFormats, int resultFormat)
+{
+	pgm_watch *w = cur;
+	PGresult *r;
+	WAIT_BEGIN(w);
+	r = w->pq->execParams(conn, command, nParams, paramTypes, paramValues, paramLengths, paramFormats, resultFormat);
+	WAIT_END(w);
+	return r;
+}
+
+static int w_sendQuery(PGconn *conn, const char *query)
+{
+	pgm_watch *w = cur;
+	int r;
+	WAIT_BEGIN(w);
+	r = w->pq->sendQuery(conn, query);
+	WAIT_END(w);
+	return r;
+}
+
+static PGresult *w_getResult(PGconn *conn)
+{
+	pgm_watch *w = cur;
+	PGresult *r;
+	WAIT_BEGIN(w);
+	r = w->pq->getResult(conn);
+	WAIT_END(w);
+	return r;
+}
+
+static int w_putCopyEnd(PGconn *conn, const char *errormsg)
+{
+	pgm_watch *w = cur;
+	int r;
+	WAIT_BEGIN(w);
+	r = w->pq->putCopyEnd(conn, errormsg);
+	WAIT_END(w);
+	return r;
+}
+
+static int w_getCopyData(PGconn *conn, char **buffer, int async)
+{
+	pgm_watch *w = cur;
+	int r;
+	WAIT_BEGIN(w);
+	r = w->pq->getCopyData(conn, buffer, async);
+	WAIT_END(w);
+	return r;
+}
+
+/* who our session is, asked on the main connection: 0 when it cannot say */
+static int identify(pgm_watch *w, pgm_ctx *ctx)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	int ok = 0;
+	PGresult *res;
+	if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE && pq->transactionStatus(ctx->conn) != PQTRANS_INTRANS)
+		return 0;
+	res = pq->exec(ctx->conn,
+		"SELECT pg_catalog.pg_backend_pid(), (pg_catalog.date_part('epoch', backend_start) * 1000000)::int8, "
+		"coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), ''), coalesce(pg_catalog.inet_server_port(), 0) "
+		"FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()");
+	if (res && pq->resultStatus(res) == PGRES_TUPLES_OK && pq->ntuples(res) == 1 && !pq->getisnull(res, 0, 1)) {
+		w->pid = atoi(pq->getvalue(res, 0, 0));
+		snprintf(w->start, sizeof w->start, "%s", pq->getvalue(res, 0, 1));
+		snprintf(w->addr, sizeof w->addr, "%s", pq->getvalue(res, 0, 2));
+		snprintf(w->port, sizeof w->port, "%s", pq->getvalue(res, 0, 3));
+		ok = 1;
+	}
+	if (res)
+		pq->clear(res);
+	return ok;
+}
+
 void pgm__watch_start(pgm_ctx *ctx)
 {
 	pgm_watch *w;
-	if (ctx->watch || !ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK || ctx->pq->socket(ctx->conn) < 0)
+	const char *v;
+	if (ctx->watch || cur || !ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK ||
+	    ctx->pq->socket(ctx->conn) < 0)
 		return;
 	if (!(w = calloc(1, sizeof *w)))
 		return;
+	if (!identify(w, ctx)) {
+		/* no watchdog when our session cannot be told (keepalives remain) */
+		free(w);
+		return;
+	}
 	w->pq = ctx->pq;
+	w->idle_s = WATCH_IDLE_S;
+	if ((v = pgm_os_getenv("PGMIGRATE_WATCHDOG_IDLE")) != NULL && atoi(v) >= 1 && atoi(v) <= 3600)
+		w->idle_s = atoi(v);
+	w->first_ms = w->idle_s * 500 < WATCH_FIRST_MS ? w->idle_s * 500 : WATCH_FIRST_MS;
+	w->every_ms = w->idle_s * 250 < WATCH_EVERY_MS ? w->idle_s * 250 : WATCH_EVERY_MS;
 	pgm__db_conn_params(ctx, w->keys, w->vals);
 	w->sock = ctx->pq->socket(ctx->conn);
-	w->pid = ctx->pq->backendPID(ctx->conn);
+	w->conn = ctx->conn;
 	w->stop = pgm_os_flag_new();
 	w->thread = w->stop ? pgm_os_thread_start(watch_main, w) : NULL;
 	if (!w->thread) {
@@ -140,6 +292,16 @@ void pgm__watch_start(pgm_ctx *ctx)
 		free(w);
 		return;
 	}
+	w->api = *ctx->pq;
+	w->api.exec = w_exec;
+	w->api.execParams = w_execParams;
+	w->api.sendQuery = w_sendQuery;
+	w->api.getResult = w_getResult;
+	w->api.putCopyEnd = w_putCopyEnd;
+	w->api.getCopyData = w_getCopyData;
+	w->saved = ctx->pq;
+	ctx->pq = &w->api;
+	cur = w;
 	ctx->watch = w;
 }
 
@@ -150,6 +312,8 @@ void pgm__watch_stop(pgm_ctx *ctx, int rc)
 	if (!w)
 		return;
 	ctx->watch = NULL;
+	ctx->pq = w->saved;
+	cur = NULL;
 	pgm_os_flag_set(w->stop);
 	pgm_os_thread_join(w->thread);
 	pgm_os_flag_free(w->stop);

@@ -1193,6 +1193,23 @@ static void test_read_body(void)
 	remove("unit_body.sql");
 }
 
+/* the watchdog acts only when we wait for the server AND the server waits
+ * for us (or cannot be reached) for the limit; a session it cannot find
+ * (a pooler's pid, another server) is never "dead" */
+static void test_watch_decide(void)
+{
+	CHECK_INT(pgm__watch_decide(25000, 20, PGM_WATCH_IDLE, 25), 1);
+	CHECK_INT(pgm__watch_decide(20000, 20, PGM_WATCH_IDLE, 20), 1);
+	CHECK_INT(pgm__watch_decide(0, 20, PGM_WATCH_IDLE, 3600), 0);     /* paused client: stdout blocked */
+	CHECK_INT(pgm__watch_decide(19999, 20, PGM_WATCH_IDLE, 3600), 0);
+	CHECK_INT(pgm__watch_decide(25000, 20, PGM_WATCH_IDLE, 19), 0);
+	CHECK_INT(pgm__watch_decide(3600000, 20, PGM_WATCH_BUSY, 0), 0);  /* a long migration */
+	CHECK_INT(pgm__watch_decide(3600000, 20, PGM_WATCH_UNKNOWN, 0), 0); /* no such session: cannot tell */
+	CHECK_INT(pgm__watch_decide(25000, 20, PGM_WATCH_UNREACHABLE, 0), 1);
+	CHECK_INT(pgm__watch_decide(0, 20, PGM_WATCH_UNREACHABLE, 0), 0); /* slow side connection, busy client */
+	CHECK_INT(pgm__watch_decide(5000, 2, PGM_WATCH_IDLE, 2), 1);
+}
+
 int main(void)
 {
 	test_seconds();
@@ -1219,6 +1236,7 @@ int main(void)
 	test_textcheck();
 	test_excerpt();
 	test_read_body();
+	test_watch_decide();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
