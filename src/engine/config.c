@@ -281,6 +281,11 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	} else if ((v = lookup(ctx, "DATABASE_URL", &o)) != NULL) {
 		ctx->url = pgm__conninfo_normalize(v);
 		ctx->url_origin = o;
+	} else if ((v = lookup(ctx, "PGDATABASE", &o)) != NULL && pgm__conninfo_is_string(v)) {
+		/* libpq expands a dbname that is a URL or holds '=': it is the
+		 * connection string, checked, shown masked and scrubbed as one */
+		ctx->url = pgm__conninfo_normalize(v);
+		ctx->url_origin = o;
 	}
 
 	if (opts->path) {

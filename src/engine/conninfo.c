@@ -96,15 +96,28 @@ char *pgm__conninfo_normalize(const char *ci)
 	return r;
 }
 
-/* "scheme://" of another scheme: its length, else 0 */
+/* "scheme://" of another scheme, or of nested ones ("jdbc:postgresql://"):
+ * its length, else 0 */
 static size_t other_scheme(const char *s)
 {
 	size_t i = 0;
-	if (!isalpha((unsigned char)s[0]))
-		return 0;
-	while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
+	for (;;) {
+		if (!isalpha((unsigned char)s[i]))
+			return 0;
+		while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
+			i++;
+		if (strncmp(s + i, "://", 3) == 0)
+			return i + 3;
+		if (s[i] != ':')
+			return 0;
 		i++;
-	return strncmp(s + i, "://", 3) == 0 ? i + 3 : 0;
+	}
+}
+
+/* does s look like a connection string (a URL of any scheme, or keyword=value)? */
+int pgm__conninfo_is_string(const char *s)
+{
+	return s && (pgm__conninfo_url_prefix(s) || other_scheme(s) || strchr(s, '='));
 }
 
 static void add_span(pgm__conninfo *c, const char *s, const char *from, const char *to)
@@ -372,6 +385,40 @@ static int kv_pair_at(const char *t)
 	return *t == '=';
 }
 
+/* a dbname [vs, p) (v unquoted) that is itself a connection string: libpq
+ * expands only the outer one and would send this one to the server as a
+ * database name (its log shows it), so it is refused; its passwords are
+ * secret (where they lie in s, or the whole value when quoting moved them) */
+static void kv_nested(pgm__conninfo *c, const char *s, const char *vs, const char *p, const char *v)
+{
+	pgm__conninfo in;
+	size_t i, off, n = (size_t)(p - vs), vl = strlen(v);
+	int mapped = 0;
+	if (!pgm__conninfo_is_string(v))
+		return;
+	if (pgm__conninfo_parse(&in, v) != 0)
+		c->failed = 1;
+	if (pgm__conninfo_url_prefix(v) || other_scheme(v) || in.nvalue)
+		c->problem = PGM_CI_NESTED;
+	if (n == vl && memcmp(vs, v, vl) == 0) {
+		off = (size_t)(vs - s);
+		mapped = 1;
+	} else if (n == vl + 2 && *vs == '\'' && memcmp(vs + 1, v, vl) == 0) {
+		off = (size_t)(vs + 1 - s);
+		mapped = 1;
+	}
+	for (i = 0; i < in.nspan; i++) {
+		if (mapped)
+			add_span(c, s, s + off + in.span[i].off, s + off + in.span[i].off + in.span[i].len);
+		add_value(c, pgm_strndup(v + in.span[i].off, in.span[i].len));
+	}
+	if (!mapped && in.nspan)
+		add_span(c, s, vs, p);
+	for (i = 0; i < in.nvalue; i++)
+		add_value(c, pgm_strdup(in.value[i]));
+	pgm__conninfo_free(&in);
+}
+
 static void kv_parse(pgm__conninfo *c, const char *s)
 {
 	const char *p = s;
@@ -412,6 +459,8 @@ static void kv_parse(pgm__conninfo *c, const char *s)
 			}
 		}
 		is_pw = ke - ks == 8 && memcmp(ks, "password", 8) == 0;
+		if (!is_pw && ke - ks == 6 && memcmp(ks, "dbname", 6) == 0 && val.ptr)
+			kv_nested(c, s, vs, p, val.ptr);
 		if (!is_pw) {
 			pgm_buf_free(&val);
 			continue;
@@ -627,10 +676,23 @@ int pgm__conninfo_check(pgm_ctx *ctx)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	switch (problem) {
 	case PGM_CI_SCHEME:
+		if (prefix_nocase(ctx->url, "jdbc:", 5)) {
+			pgm_fail(ctx, PGM_ECONFIG, "the connection string is a JDBC URL, which libpq does not read");
+			pgm_set_detail(ctx, "it reads %s", masked);
+			pgm_set_hint(ctx, "drop the \"jdbc:\" prefix: postgresql://HOST:5432/DBNAME?user=USER&password=**** "
+				"(the password percent-encoded), or leave the password out and set PGPASSWORD");
+			break;
+		}
 		pgm_fail(ctx, PGM_ECONFIG, "the connection string is not a postgres:// URL");
 		pgm_set_detail(ctx, "it starts with another scheme: %s", masked);
 		pgm_set_hint(ctx, "write it as postgres://USER:PASSWORD@HOST:5432/DBNAME (or postgresql://), "
 			"or as keyword=value pairs (host=HOST dbname=DBNAME user=USER)");
+		break;
+	case PGM_CI_NESTED:
+		pgm_fail(ctx, PGM_ECONFIG, "the dbname in the connection string is itself a connection string");
+		pgm_set_detail(ctx, "libpq expands only the outer string and would send the inner one to the server "
+			"as a database name (and the server logs it): %s", masked);
+		pgm_set_hint(ctx, "use one connection string: the URL alone, or keyword=value pairs with a plain dbname");
 		break;
 	case PGM_CI_KV_QUOTING:
 		pgm_fail(ctx, PGM_ECONFIG, "the password in the connection string needs quotes");
@@ -649,4 +711,69 @@ int pgm__conninfo_check(pgm_ctx *ctx)
 	}
 	free(masked);
 	return PGM_ECONFIG;
+}
+
+/*
+ * The last resort, for any text shown, whatever connection string it came
+ * from (one that no setting of ours holds, or a piece the parsers above did
+ * not foresee): the value of every `password=` (up to a blank, '&' or a
+ * quote; a quoted one whole) and the password of every URL's
+ * `user:password@` become "****".
+ */
+char *pgm__scrub_any(const char *text)
+{
+	pgm_buf out = PGM_BUF_INIT;
+	const char *p;
+	if (!text)
+		return NULL;
+	pgm_buf_put(&out, "", 0);
+	for (p = text; *p; ) {
+		if (prefix_nocase(p, "password", 8) && (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_'))) {
+			const char *v = p + 8;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (*v == '=') {
+				const char *e;
+				v++;
+				while (*v == ' ' || *v == '\t')
+					v++;
+				if (*v == '\'') {
+					for (e = v + 1; *e && *e != '\''; e++)
+						if (*e == '\\' && e[1])
+							e++;
+					if (*e)
+						e++;
+				} else {
+					e = v + strcspn(v, " \t\r\n&\"'");
+				}
+				/* "****" as written by a masking, or the quoted one of our advice */
+				if ((e - v == 4 && memcmp(v, "****", 4) == 0) || (e - v == 6 && memcmp(v, "'****'", 6) == 0)) {
+					pgm_buf_put(&out, p, (size_t)(e - p));
+					p = e;
+					continue;
+				}
+				pgm_buf_put(&out, p, (size_t)(v - p));
+				if (e > v)
+					pgm_buf_puts(&out, "****");
+				p = e;
+				continue;
+			}
+		}
+		if (strncmp(p, "://", 3) == 0) {
+			/* the user information: up to the last '@' before a '/' or a blank */
+			const char *u = p + 3, *end = u + strcspn(u, "/ \t\r\n\"'"), *e = end, *colon;
+			while (e > u && e[-1] != '@')
+				e--;
+			e = e > u ? e - 1 : end;   /* at the '@', or at the end when none */
+			if (*e == '@' && (colon = memchr(u, ':', (size_t)(e - u))) != NULL && e > colon + 1) {
+				pgm_buf_put(&out, p, (size_t)(colon + 1 - p));
+				pgm_buf_puts(&out, "****");
+				p = e;
+				continue;
+			}
+		}
+		pgm_buf_put(&out, p, 1);
+		p++;
+	}
+	return pgm_buf_take(&out);
 }

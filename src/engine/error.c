@@ -32,12 +32,15 @@ static char *vfmt(const char *fmt, va_list ap)
  * included. Takes s; NULL when out of memory (never the unscrubbed text). */
 static char *scrub(const pgm_ctx *ctx, char *s)
 {
-	char *clean;
-	if (!s || !ctx->url)
+	char *clean, *any;
+	if (!s)
 		return s;
-	clean = pgm__scrub_conninfo(s, ctx->url);
+	clean = ctx->url ? pgm__scrub_conninfo(s, ctx->url) : s;
+	any = clean ? pgm__scrub_any(clean) : NULL;
+	if (clean != s)
+		free(clean);
 	free(s);
-	return clean;
+	return any;
 }
 
 int pgm_fail(pgm_ctx *ctx, int code, const char *fmt, ...)
@@ -123,17 +126,19 @@ int pgm_fail_result(pgm_ctx *ctx, const PGresult *res, const char *fallback)
 void pgm_emit(pgm_ctx *ctx, const pgm_event *ev)
 {
 	pgm_event clean;
-	char *msg;
+	char *msg, *any;
 	if (!ctx->cb)
 		return;
-	if (!ev->message || !ctx->url) {
+	if (!ev->message) {
 		ctx->cb(ev, ctx->cb_payload);
 		return;
 	}
 	clean = *ev;
-	msg = pgm__scrub_conninfo(ev->message, ctx->url);
-	clean.message = msg ? msg : "(out of memory)";
+	msg = ctx->url ? pgm__scrub_conninfo(ev->message, ctx->url) : pgm_strdup(ev->message);
+	any = msg ? pgm__scrub_any(msg) : NULL;
+	clean.message = any ? any : "(out of memory)";
 	ctx->cb(&clean, ctx->cb_payload);
+	free(any);
 	free(msg);
 }
 

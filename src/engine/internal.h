@@ -70,7 +70,8 @@ typedef enum {
 	PGM_CI_OK = 0,
 	PGM_CI_URL_ENCODING,   /* a raw '@', '/', '&' or a bad '%' in a URL's password */
 	PGM_CI_KV_QUOTING,     /* an unquoted blank in a keyword=value password */
-	PGM_CI_SCHEME          /* "xyz://...": libpq would take it for a database name */
+	PGM_CI_SCHEME,         /* "xyz://...": libpq would take it for a database name */
+	PGM_CI_NESTED          /* a keyword=value dbname that is a connection string: sent to the server */
 } pgm__ci_problem;
 typedef struct pgm__ci_span {
 	size_t off, len;
@@ -88,6 +89,11 @@ typedef struct pgm__conninfo {
 size_t pgm__conninfo_url_prefix(const char *s);
 /* a copy with the URL scheme in lower case, as libpq needs it */
 char *pgm__conninfo_normalize(const char *ci);
+/* 1 when s is a URL (any scheme) or holds '=': libpq expands such a dbname */
+int pgm__conninfo_is_string(const char *s);
+/* text with every `password=` value and URL `user:password@` masked, whatever
+ * string they came from (the last resort of the scrubber); NULL when out of memory */
+char *pgm__scrub_any(const char *text);
 /* 0, or -1 out of memory; free with pgm__conninfo_free either way */
 int pgm__conninfo_parse(pgm__conninfo *out, const char *ci);
 void pgm__conninfo_free(pgm__conninfo *c);

@@ -208,6 +208,22 @@ static void test_conninfo(void)
 	check_mask("postgres://h?password=a:b@c", "postgres://h?password=****");
 	CHECK_INT(ci_problem("pgsql://u:pw@h/db"), PGM_CI_SCHEME);
 	CHECK_INT(ci_problem("postgre://u:pw@h/db?sslmode=disable"), PGM_CI_SCHEME);
+	/* a JDBC URL; a keyword/value dbname that is itself a connection string */
+	CHECK_INT(ci_problem("jdbc:postgresql://h:5432/db?user=u&password=SECRET"), PGM_CI_SCHEME);
+	check_mask("jdbc:postgresql://h:5432/db?user=u&password=SECRET", "jdbc:postgresql://h:5432/db?user=u&password=****");
+	CHECK_INT(ci_problem("host=h dbname=postgres://u:SECRET@h/db"), PGM_CI_NESTED);
+	CHECK_INT(ci_problem("host=h dbname='host=h password=SECRET'"), PGM_CI_NESTED);
+	CHECK_INT(ci_problem("host=h dbname=a=b"), PGM_CI_OK);
+	check_mask("host=h dbname=postgres://u:SECRET@h/db", "host=h dbname=postgres://u:****@h/db");
+	check_mask("host=h dbname='host=h password=SECRET'", "host=h dbname='host=h password=****'");
+	check_mask("host=h dbname='host=h password=SE\\\\CRET'", "host=h dbname=****");
+	m = pgm__scrub_conninfo("database \"postgres://u:SECRET@h/db\" does not exist", "host=h dbname=postgres://u:SECRET@h/db");
+	CHECK(m && !strstr(m, "SECRET"));
+	free(m);
+	/* the last resort, for any string */
+	m = pgm__scrub_any("x password=SECRET&y=1 PASSWORD = 'a b' password=**** password='****' ftp://u:p@ss@h/ z://h/a:b@c");
+	CHECK_STR(m, "x password=****&y=1 PASSWORD = **** password=**** password='****' ftp://u:****@h/ z://h/a:b@c");
+	free(m);
 	/* masked as meant */
 	check_mask("postgres://u:ab/SECR@h/db", "postgres://u:****@h/db");
 	check_mask("postgres://u:p@ss:w0rd@127.0.0.1:5432/db", "postgres://u:****@127.0.0.1:5432/db");
