@@ -88,7 +88,10 @@ static int check_env_trusted(pgm_ctx *ctx, void *fh, const char *path)
 static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 {
 	char errbuf[256], perr[160];
-	void *fh = pgm_os_fopen_read(path, errbuf, sizeof errbuf);
+	/* a pipe only when named (--env-file <(sops -d .env.enc), /dev/stdin):
+	 * the user chose to wait for it; a ./.env found is a file. The read runs
+	 * before the CLI takes SIGINT over, so Ctrl-C ends a wait for the pipe */
+	void *fh = pgm_os_fopen_read_ex(path, required, errbuf, sizeof errbuf);
 	pgm_buf b = PGM_BUF_INIT;
 	char chunk[8192];
 	long got = 0;
@@ -108,7 +111,7 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 		return rc;
 	}
 	b.max = 16u << 20;
-	/* the cap ends the loop (pgm_os_fopen_read already refuses /dev/zero) */
+	/* the cap ends the loop (pgm_os_fopen_read_ex already refuses /dev/zero) */
 	while (!b.failed && (got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
 		pgm_buf_put(&b, chunk, (size_t)got);
 	pgm_os_fclose(fh);

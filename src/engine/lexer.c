@@ -299,6 +299,14 @@ static void reset_stmt(lexstate *st)
 	st->prev_add = 0;
 }
 
+/* ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] s and ROLLBACK PREPARED 'id':
+ * no end of a transaction */
+static int rollback_other(const lexstate *st)
+{
+	int k = wis(st, 1, "WORK") || wis(st, 1, "TRANSACTION") ? 2 : 1;
+	return wis(st, k, "TO") || wis(st, 1, "PREPARED");
+}
+
 static int push_stmt(lexstate *st, size_t end)
 {
 	pgm_lex_result *r = st->r;
@@ -320,7 +328,7 @@ static int push_stmt(lexstate *st, size_t end)
 	s->end = end;
 	if (wis(st, 0, "BEGIN") || wis(st, 0, "COMMIT") || wis(st, 0, "END") || wis(st, 0, "ABORT") ||
 	    (wis(st, 0, "START") && wis(st, 1, "TRANSACTION")) ||
-	    (wis(st, 0, "ROLLBACK") && !wis(st, 1, "TO") && !wis(st, 1, "PREPARED")) ||
+	    (wis(st, 0, "ROLLBACK") && !rollback_other(st)) ||
 	    (wis(st, 0, "PREPARE") && wis(st, 1, "TRANSACTION")))
 		s->is_txctl = 1;
 	if (s->is_txctl)

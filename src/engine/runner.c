@@ -716,21 +716,19 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 	return rc;
 }
 
-/* golang-migrate's protocol for a migration that cannot run in a transaction:
- * mark dirty, run each statement on its own, mark clean */
-static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
+/*
+ * The dirty protocol's prologue, shared by run_notx and run_golang: mark the
+ * version dirty, then set the lock timeout on the session (checked: a lock
+ * wait without the limit asked for is not lock-safe).
+ */
+static int dirty_begin(pgm_ctx *ctx, int64_t dirty_version)
 {
 	const pgm_pq_api *pq = ctx->pq;
-	double t0 = pgm_os_now_ms();
-	int64_t dirty_version = s->dir == PGM_UP ? s->m->pub.version : s->after;
-	size_t i;
 	int rc;
 
-	emit_step(ctx, PGM_EV_STEP_START, s, 0, index, total);
 	if ((rc = pgm_db_set_version(ctx, dirty_version, 1, NULL)) != 0)
 		return rc;
 	if (ctx->ddl_lock_ms > 0) {
-		/* checked: a lock wait without the limit asked for is not lock-safe */
 		char set[64];
 		PGresult *res;
 		snprintf(set, sizeof set, "SET lock_timeout = '%dms'", ctx->ddl_lock_ms);
@@ -745,6 +743,46 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 	}
 	ctx->cur_version = dirty_version;
 	ctx->cur_dirty = 1;
+	return 0;
+}
+
+/* The dirty protocol's epilogue: reset the lock timeout, mark the step's
+ * version clean with its history row, report the step done */
+static int dirty_end(pgm_ctx *ctx, step *s, double t0, int index, int total)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	pgm_buf h = PGM_BUF_INIT;
+	int rc;
+
+	if (ctx->ddl_lock_ms > 0)
+		pq->clear(pq->exec(ctx->conn, "RESET lock_timeout"));
+	append_history(ctx, &h, s, s->dir == PGM_UP ? "applied" : "reverted", 0, 0, NULL);
+	rc = h.failed ? pgm_fail(ctx, PGM_ENOMEM, "out of memory")
+	              : pgm_db_set_version(ctx, s->after, 0, h.ptr);
+	pgm_buf_free(&h);
+	if (rc != 0)
+		return rc;
+	ctx->cur_version = s->after;
+	ctx->cur_dirty = 0;
+	ctx->steps_done++;
+	/* pgm_db_set_version's commit is synchronous */
+	emit_done(ctx, s, pgm_os_now_ms() - t0, index, total, 1);
+	return 0;
+}
+
+/* golang-migrate's protocol for a migration that cannot run in a transaction:
+ * mark dirty, run each statement on its own, mark clean */
+static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
+{
+	const pgm_pq_api *pq = ctx->pq;
+	double t0 = pgm_os_now_ms();
+	int64_t dirty_version = s->dir == PGM_UP ? s->m->pub.version : s->after;
+	size_t i;
+	int rc;
+
+	emit_step(ctx, PGM_EV_STEP_START, s, 0, index, total);
+	if ((rc = dirty_begin(ctx, dirty_version)) != 0)
+		return rc;
 	for (i = 0; i < s->lex.count; i++) {
 		const pgm_stmt *st = &s->lex.stmts[i];
 		char *sql = pgm_strndup(s->body + st->start, st->end - st->start);
@@ -776,23 +814,7 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 		pq->clear(res);
 		free(sql);
 	}
-	if (ctx->ddl_lock_ms > 0)
-		pq->clear(pq->exec(ctx->conn, "RESET lock_timeout"));
-	{
-		pgm_buf h = PGM_BUF_INIT;
-		append_history(ctx, &h, s, s->dir == PGM_UP ? "applied" : "reverted", 0, 0, NULL);
-		rc = h.failed ? pgm_fail(ctx, PGM_ENOMEM, "out of memory")
-		              : pgm_db_set_version(ctx, s->after, 0, h.ptr);
-		pgm_buf_free(&h);
-		if (rc != 0)
-			return rc;
-	}
-	ctx->cur_version = s->after;
-	ctx->cur_dirty = 0;
-	ctx->steps_done++;
-	/* pgm_db_set_version's commit is synchronous */
-	emit_done(ctx, s, pgm_os_now_ms() - t0, index, total, 1);
-	return 0;
+	return dirty_end(ctx, s, t0, index, total);
 
 dirty:
 	{
@@ -840,15 +862,8 @@ static int run_golang(pgm_ctx *ctx, step *s, int index, int total)
 	pgm_warn(ctx, s->display, "%s manages its own transactions (%s): it runs as golang-migrate runs it, as one query "
 		"outside pgmigrate's transaction, and a failure leaves the database dirty; split it into migrations without "
 		"BEGIN/COMMIT", s->display, s->tx.why);
-	if ((rc = pgm_db_set_version(ctx, dirty_version, 1, NULL)) != 0)
+	if ((rc = dirty_begin(ctx, dirty_version)) != 0)
 		return rc;
-	if (ctx->ddl_lock_timeout > 0) {
-		char set[64];
-		snprintf(set, sizeof set, "SET lock_timeout = '%dms'", (int)(ctx->ddl_lock_timeout * 1000.0));
-		pq->clear(pq->exec(ctx->conn, set));
-	}
-	ctx->cur_version = dirty_version;
-	ctx->cur_dirty = 1;
 	if (!pq->sendQuery(ctx->conn, s->body)) {
 		rc = pgm_fail_result(ctx, NULL, "could not send the migration");
 		failed = 1;
@@ -893,22 +908,7 @@ static int run_golang(pgm_ctx *ctx, step *s, int index, int total)
 			pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
 		goto dirty;
 	}
-	if (ctx->ddl_lock_timeout > 0)
-		pq->clear(pq->exec(ctx->conn, "RESET lock_timeout"));
-	{
-		pgm_buf h = PGM_BUF_INIT;
-		append_history(ctx, &h, s, s->dir == PGM_UP ? "applied" : "reverted", 0, 0, NULL);
-		rc = h.failed ? pgm_fail(ctx, PGM_ENOMEM, "out of memory")
-		              : pgm_db_set_version(ctx, s->after, 0, h.ptr);
-		pgm_buf_free(&h);
-		if (rc != 0)
-			return rc;
-	}
-	ctx->cur_version = s->after;
-	ctx->cur_dirty = 0;
-	ctx->steps_done++;
-	emit_step(ctx, PGM_EV_STEP_DONE, s, pgm_os_now_ms() - t0, index, total);
-	return 0;
+	return dirty_end(ctx, s, t0, index, total);
 
 dirty:
 	add_hint(ctx);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # validate --offline and lint, no database, over hostile files (issue 15):
-# a NUL byte, UTF-16, Latin-1, a link to /dev/zero, a FIFO (also as .env)
+# a NUL byte, UTF-16, Latin-1, a link to /dev/zero, a FIFO (also as .env;
+# a pipe named with --env-file is read)
 # and a file name that is not UTF-8 are each refused with the file (and
 # line:col where there is one), at once (`timeout 60` only guards against a
 # hang); JSON output stays valid UTF-8 JSON; a finding on a 1 MiB line
@@ -92,6 +93,26 @@ has "character device"
 rm .env
 mkfifo .env
 hrun --path m lint
+expect_rc 1
+has "FIFO"
+rm .env
+# a pipe named with --env-file is read (decrypt on the fly: --env-file <(sops -d .env.enc)),
+# a device named with it is not, and a FIFO is no ./.env even when --env-file names another file
+hrun --path m --env-file <(printf 'PGMIGRATE_TABLE=frompipe\n') env
+expect_rc 0
+has "frompipe"
+set +e
+OUT=$(printf 'PGMIGRATE_TABLE=fromstdin\n' | timeout -k 5 60 "$PGM_BIN" --path m --env-file /dev/stdin env 2>&1)
+RC=$?
+set -e
+expect_rc 0
+has "fromstdin"
+hrun --path m --env-file /dev/zero env
+expect_rc 1
+has 'could not read the env file "/dev/zero"'
+has "character device"
+mkfifo .env
+hrun --path m env
 expect_rc 1
 has "FIFO"
 rm .env

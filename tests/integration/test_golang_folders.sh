@@ -247,6 +247,16 @@ expect_rc 0
 expect_contains "$ERR" "not rehearsed by --dry-run" "dry run"
 expect_eq "$(user_tables)" "a" "dry run: nothing ran"
 
+# run, its tracking commit is synchronous: --json reports it durable
+pgm --json up
+expect_rc 0
+expect_contains "$OUT" '"event":"applied","version":2,' "golang-mode run: applied"
+expect_eq "$(printf '%s\n' "$OUT" | grep '"event":"applied","version":2,' | grep -c '"durable":true')" 1 \
+    "golang-mode run: reported durable"
+pgm force 1
+expect_rc 0
+q "DROP TABLE d1, d2"
+
 # two ups (or two downs) of one version are still refused
 rm migrations/000002_m.up.sql
 mig 000002 b "CREATE TABLE b (id int);" "DROP TABLE b;"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --ddl-lock-timeout reaches the server as the lock_timeout it says, in every kind of migration
-# (in a transaction, and no-transaction files statement by statement): a part of a millisecond
+# (in a transaction, no-transaction files statement by statement, and files that manage their
+# own transactions, run golang-migrate's way): a part of a millisecond
 # is rounded up to 1ms (0ms would mean no timeout at all), the largest value PostgreSQL takes
 # (2147483647 ms) is sent as it is, and anything above it is refused before anything runs (it
 # used to overflow an int: "-2147483648ms"). --lock-timeout and PGMIGRATE_LOCK_TIMEOUT have
@@ -11,6 +12,8 @@ mig 1 seen "CREATE TABLE seen (v text); INSERT INTO seen SELECT 'tx:' || current
     'DROP TABLE seen;'
 mig 2 notx "-- pgmigrate:no-transaction
 INSERT INTO seen SELECT 'notx:' || current_setting('lock_timeout');" "DELETE FROM seen WHERE v LIKE 'notx:%';"
+mig 3 golang "BEGIN; INSERT INTO seen SELECT 'go1:' || current_setting('lock_timeout'); COMMIT;
+BEGIN; INSERT INTO seen SELECT 'go2:' || current_setting('lock_timeout'); COMMIT;" "DELETE FROM seen WHERE v LIKE 'go_:%';"
 seen() { q "SELECT string_agg(v, ',' ORDER BY v DESC) FROM seen"; }
 
 # given S, the server saw W
@@ -18,14 +21,14 @@ for pair in "0.0001 1ms" "0.001 1ms" "0.0015 2ms" "1.001 1001ms" "2.5 2500ms" "2
     set -- $pair
     pgm --ddl-lock-timeout "$1" up
     expect_rc 0
-    expect_eq "$(seen)" "tx:$2,notx:$2" "lock_timeout seen with --ddl-lock-timeout $1"
+    expect_eq "$(seen)" "tx:$2,notx:$2,go2:$2,go1:$2" "lock_timeout seen with --ddl-lock-timeout $1"
     pgm down --all
     expect_rc 0
 done
 # without it, the server's default
 pgm up
 expect_rc 0
-expect_eq "$(seen)" "tx:0,notx:0" "lock_timeout without --ddl-lock-timeout"
+expect_eq "$(seen)" "tx:0,notx:0,go2:0,go1:0" "lock_timeout without --ddl-lock-timeout"
 pgm down --all
 expect_rc 0
 

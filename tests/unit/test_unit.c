@@ -818,6 +818,10 @@ static void test_txplan(void)
 		  "                   SELECT 1;                           -- done\n" },
 		{ "BEGIN WORK;\r\nSAVEPOINT s;\r\nROLLBACK TO SAVEPOINT s;\r\nRELEASE s;\r\nEND TRANSACTION;\r\n", PGM_TX_WRAPPED, 0,
 		  "           \r\nSAVEPOINT s;\r\nROLLBACK TO SAVEPOINT s;\r\nRELEASE s;\r\n                \r\n" },
+		/* ROLLBACK [WORK | TRANSACTION] TO a savepoint ends no transaction */
+		{ "BEGIN;\nSAVEPOINT s;\nROLLBACK WORK TO SAVEPOINT s;\nrollback transaction to s;\nCOMMIT;", PGM_TX_WRAPPED, 0,
+		  "      \nSAVEPOINT s;\nROLLBACK WORK TO SAVEPOINT s;\nrollback transaction to s;\n       " },
+		{ "SAVEPOINT s;\nROLLBACK TRANSACTION TO SAVEPOINT s;", PGM_TX_NONE, 0, NULL },
 		/* BEGIN/END in bodies and strings are no statements */
 		{ "BEGIN;\nDO $$BEGIN PERFORM 1; END$$;\nSELECT 'COMMIT;';\nCOMMIT;", PGM_TX_WRAPPED, 0, NULL },
 		/* anything else runs as golang-migrate runs it */

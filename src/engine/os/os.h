@@ -28,6 +28,11 @@ int pgm_os_isdir(const char *path);
  * errbuf, also for a device, a FIFO, a socket or a folder, whose reads could
  * block or never end (a FIFO's open does not wait for a writer) */
 void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize);
+/* the same, and also a pipe or FIFO when allow_pipe (a file the user named
+ * to be read, like --env-file <(sops -d .env.enc)): its open waits for a
+ * writer and its reads for data. Still no device, socket or folder, and the
+ * type is checked before the open (a device is never opened) */
+void *pgm_os_fopen_read_ex(const char *path, int allow_pipe, char *errbuf, size_t errsize);
 /* read up to n bytes; returns bytes read, 0 at end, -1 on error */
 long pgm_os_fread(void *fh, void *buf, size_t n);
 void pgm_os_fclose(void *fh);

@@ -83,15 +83,33 @@ static const char *file_kind(mode_t m)
 	return "a special file";
 }
 
-void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
+static void *refuse_kind(mode_t m, char *errbuf, size_t errsize)
+{
+	if (errbuf && errsize)
+		snprintf(errbuf, errsize, "it is %s, not a regular file", file_kind(m));
+	return NULL;
+}
+
+void *pgm_os_fopen_read_ex(const char *path, int allow_pipe, char *errbuf, size_t errsize)
 {
 	struct stat st;
-	int fd;
-	/* O_NONBLOCK: opening a FIFO waits for a writer otherwise; the file is
-	 * refused below unless it is a regular file (after following links), so
-	 * a device never feeds a read loop forever */
+	int fd, pipe_ok;
+	/* the type first, without opening: opening a device can do something
+	 * (a tape rewinds, a terminal becomes ours); fstat below confirms it on
+	 * what was opened, in case the path changed in between */
+	if (stat(path, &st) != 0) {
+		if (errbuf && errsize)
+			snprintf(errbuf, errsize, "%s", strerror(errno));
+		return NULL;
+	}
+	pipe_ok = allow_pipe && S_ISFIFO(st.st_mode);
+	if (!S_ISREG(st.st_mode) && !pipe_ok)
+		return refuse_kind(st.st_mode, errbuf, errsize);
+	/* O_NONBLOCK: opening a FIFO waits for a writer otherwise (one swapped in
+	 * after the stat is refused below); a pipe the caller allows is opened
+	 * as it is, waiting for its writer, like any program reading it */
 	do
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (pipe_ok ? 0 : O_NONBLOCK));
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
 		if (errbuf && errsize)
@@ -104,15 +122,19 @@ void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
 		close(fd);
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		if (errbuf && errsize)
-			snprintf(errbuf, errsize, "it is %s, not a regular file", file_kind(st.st_mode));
+	if (!S_ISREG(st.st_mode) && !(allow_pipe && S_ISFIFO(st.st_mode))) {
 		close(fd);
-		return NULL;
+		return refuse_kind(st.st_mode, errbuf, errsize);
 	}
 	/* reads of a regular file never block anyway; the flag off, as usual */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (!pipe_ok)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return FH_OF(fd);
+}
+
+void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
+{
+	return pgm_os_fopen_read_ex(path, 0, errbuf, errsize);
 }
 
 long pgm_os_fread(void *fh, void *buf, size_t n)

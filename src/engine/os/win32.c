@@ -195,6 +195,11 @@ int pgm_os_exists(const char *path)
 
 void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
 {
+	return pgm_os_fopen_read_ex(path, 0, errbuf, errsize);
+}
+
+void *pgm_os_fopen_read_ex(const char *path, int allow_pipe, char *errbuf, size_t errsize)
+{
 	wchar_t *w = to_wide(path);
 	FILE *f = w ? _wfopen(w, L"rb") : NULL;
 	DWORD type;
@@ -206,7 +211,7 @@ void *pgm_os_fopen_read(const char *path, char *errbuf, size_t errsize)
 	/* a file on a disk only: the device names (NUL, CON, COM1, also with an
 	 * extension or behind a link) and pipes could block or never end */
 	type = GetFileType((HANDLE)_get_osfhandle(_fileno(f)));
-	if (type != FILE_TYPE_DISK) {
+	if (type != FILE_TYPE_DISK && !(allow_pipe && type == FILE_TYPE_PIPE)) {
 		snprintf(errbuf, errsize, "it is %s, not a regular file",
 			type == FILE_TYPE_CHAR ? "a character device (such as NUL or CON)" : type == FILE_TYPE_PIPE ? "a pipe" : "a special file");
 		fclose(f);
