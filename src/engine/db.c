@@ -204,16 +204,19 @@ static int load_hist(pgm_ctx *ctx, PGresult *res);
  * (client_connection_check_interval, PostgreSQL 14+); to probe the client's
  * TCP connection as the client probes the server's (keepalives, user
  * timeout: a partition ends the session within about 30 s); and to end a
- * session left idle for a minute (idle_session_timeout, 14+, and in a
- * transaction): during a run pgmigrate is never idle that long (a lock
- * waiter polls every 250 ms, the settings come with the first migration,
- * after the lock), so only a session whose client is gone behind a proxy
- * that keeps the connection up. Each only where the user has not set it
- * (still 0); one the server refuses (older, or its OS lacks it) is skipped. */
+ * session left idle for five minutes (idle_session_timeout, 14+, and in a
+ * transaction): pgmigrate waits on the server, not the other way round (a
+ * lock waiter polls every 250 ms, migrations follow each other), so that is
+ * a session whose client is gone behind a proxy that keeps the connection
+ * up, or a client whose output nobody has read for five minutes (a pager
+ * left open; a minute would end such runs too often). Ending the session
+ * then leaves the database as the last commit left it, and a rerun goes on.
+ * Each only where the user has not set it (still 0); one the server refuses
+ * (older, or its OS lacks it) is skipped. */
 #define SESSION_GUC_SQL "DO $pgm$DECLARE s text[]; BEGIN FOREACH s SLICE 1 IN ARRAY ARRAY[" \
 	"['client_connection_check_interval', '1000'], ['tcp_keepalives_idle', '10'], ['tcp_keepalives_interval', '5'], " \
-	"['tcp_keepalives_count', '3'], ['tcp_user_timeout', '30000'], ['idle_session_timeout', '60000'], " \
-	"['idle_in_transaction_session_timeout', '60000']] LOOP BEGIN " \
+	"['tcp_keepalives_count', '3'], ['tcp_user_timeout', '30000'], ['idle_session_timeout', '300000'], " \
+	"['idle_in_transaction_session_timeout', '300000']] LOOP BEGIN " \
 	"IF pg_catalog.current_setting(s[1]) = '0' THEN PERFORM pg_catalog.set_config(s[1], s[2], false); END IF; " \
 	"EXCEPTION WHEN OTHERS THEN NULL; END; END LOOP; END$pgm$;\n"
 
@@ -736,7 +739,7 @@ char *pgm__holder_gone_text(int pid, long idle_s)
 {
 	return pgm_aprintf("that session has been idle for %ld s waiting for its client, which a migration run never is: "
 		"its client is probably gone (a killed process, or a network partition that left the connection open). "
-		"The server ends it within about a minute when it was a pgmigrate run (idle_session_timeout); "
+		"The server ends it within five minutes when it was a pgmigrate run (idle_session_timeout); "
 		"else end it: SELECT pg_terminate_backend(%d)", idle_s, pid);
 }
 
