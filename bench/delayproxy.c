@@ -259,6 +259,8 @@ int main(int argc, char **argv)
 			freeze = 0;
 			for (i = 0; i < nconns; i++)
 				conns[i].frozen = 1;
+			/* the acknowledgement a test waits for: nothing passes from now on */
+			fprintf(stderr, "delayproxy: frozen %d connections\n", nconns);
 		}
 
 		if (pcap < 1 + 2 * nconns) {

@@ -42,6 +42,12 @@ for _ in $(seq 600); do
 done
 grep -q '"event":"started","version":2' "$JS" || fail "2 never started: $(cat "$JS" "$WORK/up.err")"
 kill -USR1 "$PROXY"
+# the signal is asynchronous: release the lock only once the proxy says it froze
+for _ in $(seq 600); do
+    grep -q 'delayproxy: frozen' "$WORK/proxy.log" && break
+    sleep 0.1
+done
+grep -q 'delayproxy: frozen' "$WORK/proxy.log" || fail "the proxy never froze: $(cat "$WORK/proxy.log")"
 # the lock goes: the server finishes the batch and its answer stays in the frozen proxy
 echo 'COMMIT; \echo released' >&"${HOLD[1]}"
 read -r -t 60 line <&"${HOLD[0]}" || fail "the test could not release gate"

@@ -1225,8 +1225,9 @@ static void test_watch_decide(void)
 	CHECK_INT(pgm__watch_decide(25000, 20, PGM_WATCH_IDLE, 19), 0);
 	CHECK_INT(pgm__watch_decide(3600000, 20, PGM_WATCH_BUSY, 0), 0);  /* a long migration */
 	CHECK_INT(pgm__watch_decide(3600000, 20, PGM_WATCH_UNKNOWN, 0), 0); /* no such session: cannot tell */
-	CHECK_INT(pgm__watch_decide(25000, 20, PGM_WATCH_UNREACHABLE, 0), 1);
-	CHECK_INT(pgm__watch_decide(0, 20, PGM_WATCH_UNREACHABLE, 0), 0); /* slow side connection, busy client */
+	/* no side connection: maybe only slow while a long migration runs */
+	CHECK_INT(pgm__watch_decide(3600000, 20, PGM_WATCH_UNREACHABLE, 0), 0);
+	CHECK_INT(pgm__watch_decide(0, 20, PGM_WATCH_UNREACHABLE, 0), 0);
 	CHECK_INT(pgm__watch_decide(5000, 2, PGM_WATCH_IDLE, 2), 1);
 }
 
