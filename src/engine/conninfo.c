@@ -663,6 +663,21 @@ int pgm__conninfo_check(pgm_ctx *ctx)
 
 	if (!ctx->url)
 		return 0;
+	{
+		/* libpq takes PGDATABASE from the environment, unexpanded, when the
+		 * connection string names no database: a connection string there
+		 * would reach the server (and its log) as a database name */
+		pgm_origin o;
+		const char *db = pgm__config_lookup(ctx, "PGDATABASE", &o);
+		if (db && o == PGM_FROM_ENV && strcmp(db, ctx->url) != 0 && pgm__conninfo_is_string(db)) {
+			pgm_fail(ctx, PGM_ECONFIG, "PGDATABASE holds a connection string, and another one is used");
+			if ((masked = pgm_mask_conninfo(db)) != NULL)
+				pgm_set_detail(ctx, "libpq would send PGDATABASE to the server as a database name: %s", masked);
+			free(masked);
+			pgm_set_hint(ctx, "unset PGDATABASE, or set it to a plain database name");
+			return PGM_ECONFIG;
+		}
+	}
 	if (pgm__conninfo_parse(&c, ctx->url) != 0) {
 		pgm__conninfo_free(&c);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");

@@ -89,6 +89,7 @@ typedef struct pgm__conninfo {
 size_t pgm__conninfo_url_prefix(const char *s);
 /* a copy with the URL scheme in lower case, as libpq needs it */
 char *pgm__conninfo_normalize(const char *ci);
+const char *pgm__config_lookup(const pgm_ctx *ctx, const char *name, pgm_origin *origin);
 /* 1 when s is a URL (any scheme) or holds '=': libpq expands such a dbname */
 int pgm__conninfo_is_string(const char *s);
 /* text with every `password=` value and URL `user:password@` masked, whatever

@@ -19,6 +19,7 @@
  *    or has a blank, quote or backslash): never refused, libpq's reading is
  *    the password written, and it appears neither masked nor scrubbed. The
  *    same password unquoted: refused, or read as written.
+ * 4. See check_wrapped: a JDBC URL, a URL as a keyword/value dbname.
  */
 #include "internal.h"
 #include "fuzz.h"
@@ -262,7 +263,7 @@ static void check_kv(input in, int unquoted)
 	size_t npw = 0, i;
 	pgm__conninfo c;
 	char *m;
-	int pairs = 0;
+	int pairs = 0, nested = 0;
 
 	while (in.n && pairs < 16) {
 		int sel = take_byte(&in);
@@ -291,6 +292,11 @@ static void check_kv(input in, int unquoted)
 			pgm_buf_put(&ci, val.ptr, val.len);
 		else
 			put_value(&ci, val.ptr ? val.ptr : "", val.len, sel & 0x20);
+		if (strcmp(key, "dbname") == 0 && val.ptr) {
+			pgm_buf_put(&val, "", 1);
+			val.len--;
+			nested |= pgm__conninfo_is_string(val.ptr);
+		}
 		if (is_pw) {
 			pgm_buf_puts(&ideal, "****");
 			if (npw < sizeof pws / sizeof pws[0]) {
@@ -311,8 +317,9 @@ static void check_kv(input in, int unquoted)
 	FUZZ_CHECK(!ci.failed && !ideal.failed);
 	m = mask_ok(ci.ptr);
 	FUZZ_CHECK(pgm__conninfo_parse(&c, ci.ptr) == 0);
-	/* quoted right: never refused */
-	FUZZ_CHECK(unquoted || c.problem == PGM_CI_OK);
+	/* quoted right: never refused, unless a dbname is itself a connection
+	 * string (libpq would send it to the server) */
+	FUZZ_CHECK(unquoted || c.problem == PGM_CI_OK || (nested && c.problem == PGM_CI_NESTED));
 	for (i = 0; i < npw; i++) {
 		check_secret(m, ideal.ptr, pws[i].ptr, "keyword/value password");
 		check_scrub(ci.ptr, ideal.ptr, pws[i].ptr, "keyword/value password, scrubbed");
@@ -324,6 +331,76 @@ static void check_kv(input in, int unquoted)
 	}
 	pgm__conninfo_free(&c);
 	free(m);
+	pgm_buf_free(&ci);
+	pgm_buf_free(&ideal);
+}
+
+/* 4. The password (percent-encoded, as it must be) inside a JDBC URL and inside
+ *    a URL that is the dbname of a keyword/value string: refused, and neither
+ *    the encoded nor the decoded password shows masked or scrubbed; any text
+ *    with `password=` and `user:password@` is masked by the last resort. */
+static void check_wrapped(input in)
+{
+	pgm_buf pw = PGM_BUF_INIT, enc = PGM_BUF_INIT, ci = PGM_BUF_INIT, ideal = PGM_BUF_INIT;
+	const char *const hex = "0123456789ABCDEF";
+	pgm__conninfo c;
+	char *m;
+	size_t i;
+	int shape;
+
+	take_field(&in, &pw, NULL);
+	for (i = 0; i < pw.len; i++) {
+		unsigned char ch = (unsigned char)pw.ptr[i];
+		if (isalnum(ch)) {
+			pgm_buf_put(&enc, pw.ptr + i, 1);
+		} else {
+			char e[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+			pgm_buf_put(&enc, e, 3);
+		}
+	}
+	pgm_buf_put(&pw, "", 1);
+	pgm_buf_put(&enc, "", 1);
+	FUZZ_CHECK(!pw.failed && !enc.failed);
+	if (pw.len < 2)
+		goto out;
+	for (shape = 0; shape < 3; shape++) {
+		pgm_buf_reset(&ci);
+		if (shape == 0)
+			pgm_buf_printf(&ci, "jdbc:postgresql://h:5432/db?user=u&password=%s&sslmode=disable", enc.ptr);
+		else if (shape == 1)
+			pgm_buf_printf(&ci, "host=h port=5432 dbname=postgres://u:%s@h/db user=x", enc.ptr);
+		else
+			pgm_buf_printf(&ci, "host=h dbname='host=h password=%s'", enc.ptr);
+		pgm_buf_put(&ci, "", 1);
+		/* as properly masked */
+		pgm_buf_reset(&ideal);
+		if (shape == 0)
+			pgm_buf_puts(&ideal, "jdbc:postgresql://h:5432/db?user=u&password=****&sslmode=disable");
+		else if (shape == 1)
+			pgm_buf_puts(&ideal, "host=h port=5432 dbname=postgres://u:****@h/db user=x");
+		else
+			pgm_buf_puts(&ideal, "host=h dbname='host=h password=****'");
+		pgm_buf_put(&ideal, "", 1);
+		FUZZ_CHECK(!ci.failed && !ideal.failed);
+		FUZZ_CHECK(pgm__conninfo_parse(&c, ci.ptr) == 0);
+		FUZZ_CHECK(c.problem == (shape == 0 ? PGM_CI_SCHEME : PGM_CI_NESTED));
+		pgm__conninfo_free(&c);
+		m = mask_ok(ci.ptr);
+		FUZZ_CHECK(strcmp(m, ideal.ptr) == 0);
+		free(m);
+		check_scrub(ci.ptr, ideal.ptr, enc.ptr, "wrapped password (encoded), scrubbed");
+		/* (a keyword/value password is not percent-decoded: there the encoded form is the password) */
+		if (shape != 2)
+			check_scrub(ci.ptr, ideal.ptr, pw.ptr, "wrapped password, scrubbed");
+		/* the last resort, on the string itself (no setting of ours holds it) */
+		m = pgm__scrub_any(ci.ptr);
+		FUZZ_CHECK(m != NULL);
+		check_secret(m, ideal.ptr, enc.ptr, "wrapped password, last resort");
+		free(m);
+	}
+out:
+	pgm_buf_free(&pw);
+	pgm_buf_free(&enc);
 	pgm_buf_free(&ci);
 	pgm_buf_free(&ideal);
 }
@@ -343,5 +420,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_url(in);
 	check_kv(in, 0);
 	check_kv(in, 1);
+	check_wrapped(in);
 	return 0;
 }

@@ -81,6 +81,14 @@ rm -f .env
 export PGDATABASE="postgres://${ROLE}:${PW}@127.0.0.1:1/${DB}"
 all_outputs "a URL in PGDATABASE, no server"
 unset PGDATABASE
+# a URL in PGDATABASE while another connection string names no database: libpq would send
+# PGDATABASE to the server as a database name; refused
+export PGDATABASE=$GOOD
+all_outputs "a URL in PGDATABASE besides --database" --database "postgres://postgres:${PG_PASSWORD}@${HOST}?sslmode=disable"
+pgm --database "postgres://postgres:${PG_PASSWORD}@${HOST}?sslmode=disable" up
+[ "$RC" != 0 ] || { show >&2; fail "a URL in PGDATABASE besides --database: up succeeded"; }
+expect_contains "$ERR" "PGDATABASE" "a URL in PGDATABASE besides --database: the error names it"
+unset PGDATABASE
 expect_eq "$(q "SELECT tableowner FROM pg_tables WHERE tablename = 't'")" "$ROLE" "applied through PGDATABASE"
 
 LOG_NEW=$(tail -c +"$((LOG_START + 1))" "$LOG")
