@@ -390,7 +390,9 @@ static void add_hint(pgm_ctx *ctx)
 	}
 }
 
-static void emit_step(pgm_ctx *ctx, pgm_event_type type, const step *s, double ms, int index, int total)
+/* the event of step s; `durable` (for PGM_EV_STEP_DONE): its commit was
+ * synchronous (pgm_event.durable) */
+static void emit_event(pgm_ctx *ctx, pgm_event_type type, const step *s, double ms, int index, int total, int durable)
 {
 	pgm_event ev;
 	memset(&ev, 0, sizeof ev);
@@ -402,24 +404,19 @@ static void emit_step(pgm_ctx *ctx, pgm_event_type type, const step *s, double m
 	ev.total = total;
 	ev.file = s->display;
 	ev.version_after = s->after;
+	ev.durable = durable && !ctx->dry_run;
 	pgm_emit(ctx, &ev);
 }
 
-/* a step is done; `durable`: its commit was synchronous (pgm_event.durable) */
+static void emit_step(pgm_ctx *ctx, pgm_event_type type, const step *s, double ms, int index, int total)
+{
+	emit_event(ctx, type, s, ms, index, total, 0);
+}
+
+/* a step is done; `durable`: its commit was synchronous */
 static void emit_done(pgm_ctx *ctx, const step *s, double ms, int index, int total, int durable)
 {
-	pgm_event ev;
-	memset(&ev, 0, sizeof ev);
-	ev.type = PGM_EV_STEP_DONE;
-	ev.migration = &s->m->pub;
-	ev.direction = s->dir;
-	ev.duration_ms = ms;
-	ev.index = index;
-	ev.total = total;
-	ev.file = s->display;
-	ev.version_after = s->after;
-	ev.durable = durable && !ctx->dry_run;
-	pgm_emit(ctx, &ev);
+	emit_event(ctx, PGM_EV_STEP_DONE, s, ms, index, total, durable);
 }
 
 /* an INSERT into the history table for step s (outcome applied/reverted/failed);
