@@ -69,8 +69,8 @@ int pgm_pg_discover(pgm_pg_places **out, pgm_ctx *ctx)
 	memset(&s, 0, sizeof s);
 	if (!(s.p = calloc(1, sizeof *s.p)))
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	if (ctx->pg_bin)
-		add_place("--pg-bin", ctx->pg_bin, NULL, NULL, &s);
+	if (ctx->cfg.pg_bin)
+		add_place("--pg-bin", ctx->cfg.pg_bin, NULL, NULL, &s);
 	if ((v = pgm__config_lookup(ctx, "PGMIGRATE_PG_BIN", NULL)) != NULL)
 		add_place("PGMIGRATE_PG_BIN", v, NULL, NULL, &s);
 	pgm_os_pg_places(add_place, &s);
@@ -170,10 +170,10 @@ int pgm_client_env(char ***out, pgm_ctx *ctx)
 		if (val && o == PGM_FROM_DOTENV)
 			failed |= strv_set(&v, &n, pgm__pgvars[i][0], val);
 	}
-	if (ctx->url && !strchr(ctx->url, '=') && !strstr(ctx->url, "://")) {
+	if (ctx->cfg.url && !strchr(ctx->cfg.url, '=') && !strstr(ctx->cfg.url, "://")) {
 		/* a plain database name, as libpq's dbname expansion takes it */
-		failed |= strv_set(&v, &n, "PGDATABASE", ctx->url);
-	} else if (ctx->url) {
+		failed |= strv_set(&v, &n, "PGDATABASE", ctx->cfg.url);
+	} else if (ctx->cfg.url) {
 		PQconninfoOption *opts, *o;
 		char *err = NULL;
 		int rc = pgm__conninfo_check(ctx);
@@ -183,12 +183,12 @@ int pgm_client_env(char ***out, pgm_ctx *ctx)
 			pgm_strv_free(v);
 			return rc;
 		}
-		opts = ctx->pq->conninfoParse(ctx->url, &err);
+		opts = ctx->pq->conninfoParse(ctx->cfg.url, &err);
 		if (!opts) {
 			pgm_strv_free(v);
 			pgm_fail(ctx, PGM_ECONFIG, "the connection string is invalid");
 			if (err) {
-				char *clean = pgm__scrub_conninfo(err, ctx->url);
+				char *clean = pgm__scrub_conninfo(err, ctx->cfg.url);
 				pgm_set_detail(ctx, "%s", clean ? clean : "");
 				free(clean);
 				ctx->pq->freemem(err);

@@ -36,7 +36,7 @@ static const char *lookup(const pgm_ctx *ctx, const char *name, pgm_origin *orig
 			*origin = PGM_FROM_ENV;
 		return v;
 	}
-	v = pgm_dotenv_get(&ctx->dotenv, name);
+	v = pgm_dotenv_get(&ctx->cfg.dotenv, name);
 	if (v && *v) {
 		if (origin)
 			*origin = PGM_FROM_DOTENV;
@@ -119,14 +119,14 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
 		pgm_buf_free(&b);
 		return pgm_fail(ctx, PGM_ECONFIG, "could not read the env file \"%s\"", path);
 	}
-	if (pgm_dotenv_parse(&ctx->dotenv, b.ptr ? b.ptr : "", b.len, &line, perr, sizeof perr) != 0) {
+	if (pgm_dotenv_parse(&ctx->cfg.dotenv, b.ptr ? b.ptr : "", b.len, &line, perr, sizeof perr) != 0) {
 		pgm_buf_free(&b);
 		pgm_fail(ctx, PGM_ECONFIG, "%s:%d: %s", path, line, perr);
 		pgm_set_hint(ctx, "lines look like KEY=value, KEY=\"value\" or KEY='value'; # starts a comment");
 		return PGM_ECONFIG;
 	}
 	pgm_buf_free(&b);
-	ctx->env_file = pgm_strdup(path);
+	ctx->cfg.env_file = pgm_strdup(path);
 	return 0;
 }
 
@@ -138,22 +138,22 @@ static int read_env_file(pgm_ctx *ctx, const char *path, int required)
  */
 static int check_table_name(pgm_ctx *ctx, const char *t)
 {
-	size_t nt = strlen(ctx->table_name), ns = ctx->table_schema ? strlen(ctx->table_schema) : 0;
+	size_t nt = strlen(ctx->cfg.table_name), ns = ctx->cfg.table_schema ? strlen(ctx->cfg.table_schema) : 0;
 	if (!pgm__utf8_valid(t, strlen(t))) {
 		pgm_fail(ctx, PGM_EUSAGE, "invalid table name: it is not valid UTF-8");
 		pgm_set_hint(ctx, "give --table (or PGMIGRATE_TABLE) as UTF-8 text");
 		return PGM_EUSAGE;
 	}
 	if (nt + strlen(PGM_HISTORY_SUFFIX) > PGM_NAME_MAX) {
-		pgm_fail(ctx, PGM_EUSAGE, "table name \"%s\" is too long (%zu bytes)", ctx->table_name, nt);
+		pgm_fail(ctx, PGM_EUSAGE, "table name \"%s\" is too long (%zu bytes)", ctx->cfg.table_name, nt);
 		pgm_set_detail(ctx, "the history table is named after it, \"%s%s\", and PostgreSQL keeps only the first %d bytes "
-			"of a name: the table name plus \"%s\" must fit in %d bytes", ctx->table_name, PGM_HISTORY_SUFFIX,
+			"of a name: the table name plus \"%s\" must fit in %d bytes", ctx->cfg.table_name, PGM_HISTORY_SUFFIX,
 			PGM_NAME_MAX, PGM_HISTORY_SUFFIX, PGM_NAME_MAX);
 		pgm_set_hint(ctx, "use a table name of at most %d bytes", (int)(PGM_NAME_MAX - strlen(PGM_HISTORY_SUFFIX)));
 		return PGM_EUSAGE;
 	}
 	if (ns > PGM_NAME_MAX) {
-		pgm_fail(ctx, PGM_EUSAGE, "schema name \"%s\" is too long (%zu bytes)", ctx->table_schema, ns);
+		pgm_fail(ctx, PGM_EUSAGE, "schema name \"%s\" is too long (%zu bytes)", ctx->cfg.table_schema, ns);
 		pgm_set_detail(ctx, "PostgreSQL keeps only the first %d bytes of a name", PGM_NAME_MAX);
 		return PGM_EUSAGE;
 	}
@@ -163,18 +163,18 @@ static int check_table_name(pgm_ctx *ctx, const char *t)
 static int set_table(pgm_ctx *ctx, const char *t)
 {
 	const char *dot = strchr(t, '.');
-	free(ctx->table_schema);
-	free(ctx->table_name);
-	ctx->table_schema = NULL;
+	free(ctx->cfg.table_schema);
+	free(ctx->cfg.table_name);
+	ctx->cfg.table_schema = NULL;
 	if (dot) {
-		ctx->table_schema = pgm_strndup(t, (size_t)(dot - t));
-		ctx->table_name = pgm_strdup(dot + 1);
+		ctx->cfg.table_schema = pgm_strndup(t, (size_t)(dot - t));
+		ctx->cfg.table_name = pgm_strdup(dot + 1);
 	} else {
-		ctx->table_name = pgm_strdup(t);
+		ctx->cfg.table_name = pgm_strdup(t);
 	}
-	if (!ctx->table_name || (dot && !ctx->table_schema))
+	if (!ctx->cfg.table_name || (dot && !ctx->cfg.table_schema))
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	if (!ctx->table_name[0] || (ctx->table_schema && !ctx->table_schema[0]))
+	if (!ctx->cfg.table_name[0] || (ctx->cfg.table_schema && !ctx->cfg.table_schema[0]))
 		return pgm_fail(ctx, PGM_EUSAGE, "invalid table name \"%s\"", t);
 	return check_table_name(ctx, t);
 }
@@ -221,15 +221,15 @@ static int rebase_dotenv_paths(pgm_ctx *ctx)
 	static const char *const keys[] = { "PGMIGRATE_PATH", "PGMIGRATE_PG_BIN", "PGMIGRATE_CACHE_DIR", "PGPASSFILE",
 		"PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", NULL };
 	size_t i, k;
-	for (i = 0; i < ctx->dotenv.count; i++) {
-		pgm_dotenv_entry *e = &ctx->dotenv.entries[i];
+	for (i = 0; i < ctx->cfg.dotenv.count; i++) {
+		pgm_dotenv_entry *e = &ctx->cfg.dotenv.entries[i];
 		for (k = 0; keys[k] && strcmp(keys[k], e->key) != 0; k++)
 			;
 		/* words, not paths: PGMIGRATE_CACHE_DIR=off, PGSSLROOTCERT=system */
 		if (keys[k] && e->value[0] && !pgm_os_path_is_absolute(e->value) &&
 		    !(strcmp(e->key, "PGMIGRATE_CACHE_DIR") == 0 && strcmp(e->value, "off") == 0) &&
 		    !(strcmp(e->key, "PGSSLROOTCERT") == 0 && strcmp(e->value, "system") == 0)) {
-			char *j = pgm_os_path_join(ctx->project_above, e->value);
+			char *j = pgm_os_path_join(ctx->cfg.project_above, e->value);
 			if (!j)
 				return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 			free(e->value);
@@ -256,16 +256,18 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		opts = &none;
 	}
 	ctx->err.version = -1;
+	if (!(ctx->src = pgm__source_new()))
+		return PGM_ENOMEM;
 
 	/* run below the project folder (no --path, --env-file or PGMIGRATE_PATH,
 	 * and neither migrations/ nor .env here): use the project folder's */
 	if (!opts->path && !opts->env_file && !pgm_os_getenv("PGMIGRATE_PATH") &&
 	    !pgm_os_isdir("migrations") && !pgm_os_isfile(".env"))
-		ctx->project_above = find_project_above();
+		ctx->cfg.project_above = find_project_above();
 	if (opts->env_file) {
 		rc = read_env_file(ctx, opts->env_file, 1);
-	} else if (ctx->project_above) {
-		char *envf = pgm_os_path_join(ctx->project_above, ".env");
+	} else if (ctx->cfg.project_above) {
+		char *envf = pgm_os_path_join(ctx->cfg.project_above, ".env");
 		if (!envf)
 			rc = PGM_ENOMEM;
 		else if ((rc = read_env_file(ctx, envf, 0)) == 0)
@@ -279,30 +281,30 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 
 	/* the scheme in lower case: libpq takes POSTGRES://... for a database name */
 	if (opts->database_url) {
-		ctx->url = pgm__conninfo_normalize(opts->database_url);
-		ctx->url_origin = PGM_FROM_FLAG;
+		ctx->cfg.url = pgm__conninfo_normalize(opts->database_url);
+		ctx->cfg.url_origin = PGM_FROM_FLAG;
 	} else if ((v = lookup(ctx, "DATABASE_URL", &o)) != NULL) {
-		ctx->url = pgm__conninfo_normalize(v);
-		ctx->url_origin = o;
+		ctx->cfg.url = pgm__conninfo_normalize(v);
+		ctx->cfg.url_origin = o;
 	} else if ((v = lookup(ctx, "PGDATABASE", &o)) != NULL && pgm__conninfo_is_string(v)) {
 		/* libpq expands a dbname that is a URL or holds '=': it is the
 		 * connection string, checked, shown masked and scrubbed as one */
-		ctx->url = pgm__conninfo_normalize(v);
-		ctx->url_origin = o;
+		ctx->cfg.url = pgm__conninfo_normalize(v);
+		ctx->cfg.url_origin = o;
 	}
 
 	if (opts->path) {
-		ctx->path = pgm_strdup(opts->path);
-		ctx->path_origin = PGM_FROM_FLAG;
+		ctx->cfg.path = pgm_strdup(opts->path);
+		ctx->cfg.path_origin = PGM_FROM_FLAG;
 	} else if ((v = lookup(ctx, "PGMIGRATE_PATH", &o)) != NULL) {
-		ctx->path = pgm_strdup(v);
-		ctx->path_origin = o;
-	} else if (ctx->project_above) {
-		ctx->path = pgm_os_path_join(ctx->project_above, "migrations");
-		ctx->path_origin = PGM_FROM_PARENT;
+		ctx->cfg.path = pgm_strdup(v);
+		ctx->cfg.path_origin = o;
+	} else if (ctx->cfg.project_above) {
+		ctx->cfg.path = pgm_os_path_join(ctx->cfg.project_above, "migrations");
+		ctx->cfg.path_origin = PGM_FROM_PARENT;
 	} else {
-		ctx->path = pgm_strdup("migrations");
-		ctx->path_origin = PGM_FROM_DEFAULT;
+		ctx->cfg.path = pgm_strdup("migrations");
+		ctx->cfg.path_origin = PGM_FROM_DEFAULT;
 	}
 
 	if (opts->table)
@@ -312,37 +314,37 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	if ((rc = set_table(ctx, v)) != 0)
 		return rc;
 
-	ctx->lock_timeout = 15.0;
-	ctx->lock_timeout_origin = PGM_FROM_DEFAULT;
+	ctx->cfg.lock_timeout = 15.0;
+	ctx->cfg.lock_timeout_origin = PGM_FROM_DEFAULT;
 	if (opts->lock_timeout >= 0) {
-		ctx->lock_timeout = opts->lock_timeout;
-		ctx->lock_timeout_origin = PGM_FROM_FLAG;
+		ctx->cfg.lock_timeout = opts->lock_timeout;
+		ctx->cfg.lock_timeout_origin = PGM_FROM_FLAG;
 	} else if ((v = lookup(ctx, "PGMIGRATE_LOCK_TIMEOUT", &o)) != NULL) {
-		if (pgm_parse_seconds(v, &ctx->lock_timeout) != 0)
+		if (pgm_parse_seconds(v, &ctx->cfg.lock_timeout) != 0)
 			return pgm_fail(ctx, PGM_ECONFIG, "PGMIGRATE_LOCK_TIMEOUT=%s is not a number of seconds (like 15, 2.5, 30s or 2m) "
 				"from 0 to 2147483.647", v);
-		ctx->lock_timeout_origin = o;
+		ctx->cfg.lock_timeout_origin = o;
 	}
 
 	/* the checksum cache's folder (source.c), or "off" */
-	ctx->sumcache_dir_origin = PGM_FROM_DEFAULT;
+	ctx->cfg.sumcache_dir_origin = PGM_FROM_DEFAULT;
 	if ((v = lookup(ctx, "PGMIGRATE_CACHE_DIR", &o)) != NULL && v[0]) { /* empty: the default */
-		ctx->sumcache_dir = pgm_strdup(v);
-		ctx->sumcache_dir_origin = o;
+		ctx->cfg.sumcache_dir = pgm_strdup(v);
+		ctx->cfg.sumcache_dir_origin = o;
 	}
-	ctx->application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
-	ctx->pg_bin = pgm_strdup(opts->pg_bin);
-	ctx->dry_run = opts->dry_run;
-	ctx->allow_modified = opts->allow_modified;
-	ctx->allow_out_of_order = opts->allow_out_of_order;
-	ctx->ddl_lock_timeout = opts->ddl_lock_timeout > 0 ? opts->ddl_lock_timeout : 0;
-	if (pgm__timeout_ms(ctx->ddl_lock_timeout) < 0 || pgm__timeout_ms(ctx->lock_timeout) < 0)
+	ctx->cfg.application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
+	ctx->cfg.pg_bin = pgm_strdup(opts->pg_bin);
+	ctx->cfg.dry_run = opts->dry_run;
+	ctx->cfg.allow_modified = opts->allow_modified;
+	ctx->cfg.allow_out_of_order = opts->allow_out_of_order;
+	ctx->cfg.ddl_lock_timeout = opts->ddl_lock_timeout > 0 ? opts->ddl_lock_timeout : 0;
+	if (pgm__timeout_ms(ctx->cfg.ddl_lock_timeout) < 0 || pgm__timeout_ms(ctx->cfg.lock_timeout) < 0)
 		return pgm_fail(ctx, PGM_EUSAGE, "a lock timeout above %d ms (about 24.8 days) is not possible", INT_MAX);
-	ctx->ddl_lock_ms = (int)pgm__timeout_ms(ctx->ddl_lock_timeout);
-	ctx->retries = opts->retries > 0 ? opts->retries : 0;
-	ctx->results_at_batch_end = opts->results_at_batch_end;
-	ctx->table_display = pgm_strdup(opts->table ? opts->table : (v = lookup(ctx, "PGMIGRATE_TABLE", NULL)) ? v : "schema_migrations");
-	if (!ctx->path || !ctx->table_name || !ctx->application_name)
+	ctx->cfg.ddl_lock_ms = (int)pgm__timeout_ms(ctx->cfg.ddl_lock_timeout);
+	ctx->cfg.retries = opts->retries > 0 ? opts->retries : 0;
+	ctx->cfg.results_at_batch_end = opts->results_at_batch_end;
+	ctx->cfg.table_display = pgm_strdup(opts->table ? opts->table : (v = lookup(ctx, "PGMIGRATE_TABLE", NULL)) ? v : "schema_migrations");
+	if (!ctx->cfg.path || !ctx->cfg.table_name || !ctx->cfg.application_name)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	return 0;
 }
@@ -364,18 +366,18 @@ void pgm_ctx_free(pgm_ctx *ctx)
 	pgm__source_free(ctx);
 	pgm__hist_free(ctx);
 	free(ctx->os_user);
-	free(ctx->project_above);
+	free(ctx->cfg.project_above);
 	pgm_error_clear(ctx);
-	pgm_dotenv_free(&ctx->dotenv);
-	free(ctx->url);
-	free(ctx->path);
-	free(ctx->table_schema);
-	free(ctx->table_name);
-	free(ctx->application_name);
-	free(ctx->env_file);
-	free(ctx->pg_bin);
-	free(ctx->table_display);
-	free(ctx->sumcache_dir);
+	pgm_dotenv_free(&ctx->cfg.dotenv);
+	free(ctx->cfg.url);
+	free(ctx->cfg.path);
+	free(ctx->cfg.table_schema);
+	free(ctx->cfg.table_name);
+	free(ctx->cfg.application_name);
+	free(ctx->cfg.env_file);
+	free(ctx->cfg.pg_bin);
+	free(ctx->cfg.table_display);
+	free(ctx->cfg.sumcache_dir);
 	free(ctx);
 }
 
@@ -395,7 +397,7 @@ void pgm_ctx_interrupt(pgm_ctx *ctx)
 	char errbuf[256];
 	PGcancel *c;
 	ctx->interrupted = 1;
-	c = ctx->cancel;
+	c = ctx->tgt.cancel;
 	if (c && ctx->pq)
 		ctx->pq->cancel(c, errbuf, (int)sizeof errbuf);
 }
@@ -403,8 +405,8 @@ void pgm_ctx_interrupt(pgm_ctx *ctx)
 const char *pgm_ctx_path(const pgm_ctx *ctx, pgm_origin *origin)
 {
 	if (origin)
-		*origin = ctx->path_origin;
-	return ctx->path;
+		*origin = ctx->cfg.path_origin;
+	return ctx->cfg.path;
 }
 
 const char *pgm_origin_name(pgm_origin o)
@@ -454,18 +456,18 @@ int pgm_parse_seconds(const char *s, double *out)
 double pgm_ctx_lock_timeout(const pgm_ctx *ctx, pgm_origin *origin)
 {
 	if (origin)
-		*origin = ctx->lock_timeout_origin;
-	return ctx->lock_timeout;
+		*origin = ctx->cfg.lock_timeout_origin;
+	return ctx->cfg.lock_timeout;
 }
 
 char *pgm_ctx_target_masked(const pgm_ctx *ctx, pgm_origin *origin)
 {
 	pgm_buf b = PGM_BUF_INIT;
 	int i;
-	if (ctx->url) {
+	if (ctx->cfg.url) {
 		if (origin)
-			*origin = ctx->url_origin;
-		return pgm_mask_conninfo(ctx->url);
+			*origin = ctx->cfg.url_origin;
+		return pgm_mask_conninfo(ctx->cfg.url);
 	}
 	if (origin)
 		*origin = PGM_FROM_DEFAULT;
@@ -485,16 +487,16 @@ char *pgm_ctx_target_masked(const pgm_ctx *ctx, pgm_origin *origin)
 
 const char *pgm_ctx_env_file(const pgm_ctx *ctx)
 {
-	return ctx->env_file;
+	return ctx->cfg.env_file;
 }
 
 const char *pgm_ctx_table(const pgm_ctx *ctx)
 {
-	return ctx->table_display;
+	return ctx->cfg.table_display;
 }
 
 int pgm_ctx_has_database(const pgm_ctx *ctx)
 {
-	return ctx->url || lookup(ctx, "PGHOST", NULL) || lookup(ctx, "PGDATABASE", NULL) ||
+	return ctx->cfg.url || lookup(ctx, "PGHOST", NULL) || lookup(ctx, "PGDATABASE", NULL) ||
 	       lookup(ctx, "PGSERVICE", NULL) || lookup(ctx, "PGPORT", NULL);
 }

@@ -650,7 +650,7 @@ char *pgm__scrub_conninfo(const char *text, const char *ci)
 }
 
 /*
- * Before anything hands ctx->url to libpq: when libpq would read part of
+ * Before anything hands ctx->cfg.url to libpq: when libpq would read part of
  * the password as a host, port, database or parameter (and print it in its
  * errors, or send it to the server, which logs it), refuse, say why, and
  * show the string as meant, password masked.
@@ -661,7 +661,7 @@ int pgm__conninfo_check(pgm_ctx *ctx)
 	char *masked;
 	int problem;
 
-	if (!ctx->url)
+	if (!ctx->cfg.url)
 		return 0;
 	{
 		/* libpq takes PGDATABASE from the environment, unexpanded, when the
@@ -669,7 +669,7 @@ int pgm__conninfo_check(pgm_ctx *ctx)
 		 * would reach the server (and its log) as a database name */
 		pgm_origin o;
 		const char *db = pgm__config_lookup(ctx, "PGDATABASE", &o);
-		if (db && o == PGM_FROM_ENV && strcmp(db, ctx->url) != 0 && pgm__conninfo_is_string(db)) {
+		if (db && o == PGM_FROM_ENV && strcmp(db, ctx->cfg.url) != 0 && pgm__conninfo_is_string(db)) {
 			pgm_fail(ctx, PGM_ECONFIG, "PGDATABASE holds a connection string, and another one is used");
 			if ((masked = pgm_mask_conninfo(db)) != NULL)
 				pgm_set_detail(ctx, "libpq would send PGDATABASE to the server as a database name: %s", masked);
@@ -678,7 +678,7 @@ int pgm__conninfo_check(pgm_ctx *ctx)
 			return PGM_ECONFIG;
 		}
 	}
-	if (pgm__conninfo_parse(&c, ctx->url) != 0) {
+	if (pgm__conninfo_parse(&c, ctx->cfg.url) != 0) {
 		pgm__conninfo_free(&c);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	}
@@ -686,12 +686,12 @@ int pgm__conninfo_check(pgm_ctx *ctx)
 	pgm__conninfo_free(&c);
 	if (!problem)
 		return 0;
-	masked = pgm_mask_conninfo(ctx->url);
+	masked = pgm_mask_conninfo(ctx->cfg.url);
 	if (!masked)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	switch (problem) {
 	case PGM_CI_SCHEME:
-		if (prefix_nocase(ctx->url, "jdbc:", 5)) {
+		if (prefix_nocase(ctx->cfg.url, "jdbc:", 5)) {
 			pgm_fail(ctx, PGM_ECONFIG, "the connection string is a JDBC URL, which libpq does not read");
 			pgm_set_detail(ctx, "it reads %s", masked);
 			pgm_set_hint(ctx, "drop the \"jdbc:\" prefix: postgresql://HOST:5432/DBNAME?user=USER&password=**** "

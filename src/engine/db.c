@@ -26,7 +26,7 @@ static void quiet_notices(void *arg, const char *message)
 static int connect_failed(pgm_ctx *ctx)
 {
 	const pgm_pq_api *pq = ctx->pq;
-	const char *m = pq->errorMessage(ctx->conn);
+	const char *m = pq->errorMessage(ctx->tgt.conn);
 	char *target = pgm_ctx_target_masked(ctx, NULL);
 	size_t n = strlen(m);
 	char *msg;
@@ -34,9 +34,9 @@ static int connect_failed(pgm_ctx *ctx)
 	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
 		n--;
 	msg = pgm_strndup(m, n);
-	if (msg && ctx->url) {
+	if (msg && ctx->cfg.url) {
 		/* libpq may quote the connection string, password included */
-		char *clean = pgm__scrub_conninfo(msg, ctx->url);
+		char *clean = pgm__scrub_conninfo(msg, ctx->cfg.url);
 		free(msg);
 		msg = clean;
 	}
@@ -45,7 +45,7 @@ static int connect_failed(pgm_ctx *ctx)
 	if (msg && (strstr(msg, "Connection refused") || strstr(msg, "connection refused") ||
 	            strstr(msg, "No such file or directory") || strstr(msg, "could not connect"))) {
 		/* a local server on Windows is a service: say which, and in what state */
-		const char *h = ctx->pq->host(ctx->conn);
+		const char *h = ctx->pq->host(ctx->tgt.conn);
 		int local = !h || !*h || h[0] == '/' || strcmp(h, "localhost") == 0 ||
 		            strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
 		char *svc = local ? pgm__service_advice() : NULL;
@@ -94,7 +94,7 @@ static int conn_params(pgm_ctx *ctx, const char **keys, const char **vals)
 {
 	int n = 0, i;
 	keys[n] = "connect_timeout"; vals[n++] = "10";
-	keys[n] = "fallback_application_name"; vals[n++] = ctx->application_name;
+	keys[n] = "fallback_application_name"; vals[n++] = ctx->cfg.application_name;
 	keys[n] = "keepalives"; vals[n++] = "1";
 	keys[n] = "keepalives_idle"; vals[n++] = "10";
 	keys[n] = "keepalives_interval"; vals[n++] = "5";
@@ -112,7 +112,7 @@ static int conn_params(pgm_ctx *ctx, const char **keys, const char **vals)
 		}
 	}
 	keys[n] = "dbname";
-	vals[n++] = ctx->url ? ctx->url : pgm__config_lookup(ctx, "PGDATABASE", NULL);
+	vals[n++] = ctx->cfg.url ? ctx->cfg.url : pgm__config_lookup(ctx, "PGDATABASE", NULL);
 	if (!vals[n - 1])
 		n--;
 	keys[n] = "client_encoding"; vals[n++] = "UTF8";
@@ -130,7 +130,7 @@ int pgm_db_connect(pgm_ctx *ctx)
 	const char *keys[PGM_CONN_PARAMS + 1], *vals[PGM_CONN_PARAMS + 1];
 	int rc;
 
-	if (ctx->conn)
+	if (ctx->tgt.conn)
 		return 0;
 	/* a password libpq would misread must not reach it (nor the server's log) */
 	if ((rc = pgm__conninfo_check(ctx)) != 0)
@@ -138,43 +138,43 @@ int pgm_db_connect(pgm_ctx *ctx)
 	if ((rc = pgm__load_libpq(ctx)) != 0)
 		return rc;
 	conn_params(ctx, keys, vals);
-	ctx->conn = ctx->pq->connectdbParams(keys, vals, 1);
-	if (!ctx->conn)
+	ctx->tgt.conn = ctx->pq->connectdbParams(keys, vals, 1);
+	if (!ctx->tgt.conn)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	if (ctx->pq->status(ctx->conn) != CONNECTION_OK) {
+	if (ctx->pq->status(ctx->tgt.conn) != CONNECTION_OK) {
 		rc = connect_failed(ctx);
-		ctx->pq->finish(ctx->conn);
-		ctx->conn = NULL;
+		ctx->pq->finish(ctx->tgt.conn);
+		ctx->tgt.conn = NULL;
 		return rc;
 	}
-	ctx->pq->setNoticeProcessor(ctx->conn, quiet_notices, NULL);
-	ctx->guc_pending = 1;
-	ctx->cancel = ctx->pq->getCancel(ctx->conn);
+	ctx->pq->setNoticeProcessor(ctx->tgt.conn, quiet_notices, NULL);
+	ctx->tgt.guc_pending = 1;
+	ctx->tgt.cancel = ctx->pq->getCancel(ctx->tgt.conn);
 	return 0;
 }
 
 void pgm_db_disconnect(pgm_ctx *ctx)
 {
-	PGcancel *c = ctx->cancel;
-	ctx->cancel = NULL;
+	PGcancel *c = ctx->tgt.cancel;
+	ctx->tgt.cancel = NULL;
 	if (c)
 		ctx->pq->freeCancel(c);
-	if (ctx->conn) {
+	if (ctx->tgt.conn) {
 		/* closing the session also releases the advisory lock */
-		ctx->pq->finish(ctx->conn);
-		ctx->conn = NULL;
+		ctx->pq->finish(ctx->tgt.conn);
+		ctx->tgt.conn = NULL;
 	}
-	ctx->locked = 0;
-	free(ctx->schema);
-	free(ctx->qtable);
-	free(ctx->qhistory);
-	free(ctx->hist_query);
-	ctx->hist_query = NULL;
-	ctx->prefetched = 0;
-	ctx->guc_pending = 0;
-	ctx->plpgsql = 0;
-	free(ctx->database);
-	ctx->schema = ctx->qtable = ctx->qhistory = ctx->database = NULL;
+	ctx->tgt.locked = 0;
+	free(ctx->tgt.schema);
+	free(ctx->tgt.qtable);
+	free(ctx->tgt.qhistory);
+	free(ctx->tgt.hist_query);
+	ctx->tgt.hist_query = NULL;
+	ctx->tgt.prefetched = 0;
+	ctx->tgt.guc_pending = 0;
+	ctx->tgt.plpgsql = 0;
+	free(ctx->tgt.database);
+	ctx->tgt.schema = ctx->tgt.qtable = ctx->tgt.qhistory = ctx->tgt.database = NULL;
 }
 
 static int ok_result(pgm_ctx *ctx, PGresult *res, ExecStatusType want, const char *what)
@@ -228,7 +228,7 @@ static int load_hist(pgm_ctx *ctx, PGresult *res);
  * of synchronous standbys). One SET LOCAL: no round trip of its own. */
 const char *pgm__sync_local(const pgm_ctx *ctx)
 {
-	return ctx->sync_sql[0] ? ctx->sync_sql : "SET LOCAL synchronous_commit TO local; ";
+	return ctx->tgt.sync_sql[0] ? ctx->tgt.sync_sql : "SET LOCAL synchronous_commit TO local; ";
 }
 
 static void set_sync_sql(pgm_ctx *ctx, const char *setting)
@@ -239,7 +239,7 @@ static void set_sync_sql(pgm_ctx *ctx, const char *setting)
 	for (i = 0; durable[i]; i++)
 		if (strcmp(setting, durable[i]) == 0)
 			v = durable[i];
-	snprintf(ctx->sync_sql, sizeof ctx->sync_sql, "SET LOCAL synchronous_commit TO %s; ", v);
+	snprintf(ctx->tgt.sync_sql, sizeof ctx->tgt.sync_sql, "SET LOCAL synchronous_commit TO %s; ", v);
 }
 
 /* sent with the first message that runs a migration, not at connect: a
@@ -247,11 +247,11 @@ static void set_sync_sql(pgm_ctx *ctx, const char *setting)
  * fresh backend the loading of PL/pgSQL (a millisecond and a half) */
 const char *pgm__db_session_sql(pgm_ctx *ctx)
 {
-	if (!ctx->guc_pending)
+	if (!ctx->tgt.guc_pending)
 		return "";
-	ctx->guc_pending = 0;
+	ctx->tgt.guc_pending = 0;
 	/* a DO block needs PL/pgSQL, there unless someone dropped it */
-	return ctx->plpgsql ? SESSION_GUC_SQL : "";
+	return ctx->tgt.plpgsql ? SESSION_GUC_SQL : "";
 }
 
 /* like pgm_db_exec_multi, but on an error the results before it stay in
@@ -265,11 +265,11 @@ static int exec_multi_keep(pgm_ctx *ctx, const char *sql, PGresult **out, int no
 	for (i = 0; i < nout; i++)
 		out[i] = NULL;
 	*nres = 0;
-	if (!pq->sendQuery(ctx->conn, sql))
+	if (!pq->sendQuery(ctx->tgt.conn, sql))
 		return pgm_fail_result(ctx, NULL, "could not send a query");
 	/* while the server works: the files' stamps (source.c) */
 	pgm__prehash_idle(ctx);
-	while ((res = pq->getResult(ctx->conn)) != NULL) {
+	while ((res = pq->getResult(ctx->tgt.conn)) != NULL) {
 		ExecStatusType st = pq->resultStatus(res);
 		if (st == PGRES_FATAL_ERROR) {
 			if (rc == 0)
@@ -324,28 +324,28 @@ static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
 	const pgm_pq_api *pq = ctx->pq;
 	PGresult *res[5] = { NULL, NULL, NULL, NULL, NULL };
 	char *lschema, *ltable, *lhist, *sql, *hname, *gq = NULL, *gh = NULL, *ghq = NULL;
-	const char *gschema = ctx->table_schema ? ctx->table_schema : "public", *gdb;
+	const char *gschema = ctx->cfg.table_schema ? ctx->cfg.table_schema : "public", *gdb;
 	uint32_t gkey = 0;
 	int rc, nres = 0, reads, got = 0, match, i_lock, i_state;
 	pgm_buf b = PGM_BUF_INIT;
 
 	if (out_got)
 		*out_got = 0;
-	if (ctx->schema) {
-		*out_exists = ctx->table_exists;
+	if (ctx->tgt.schema) {
+		*out_exists = ctx->tgt.table_exists;
 		return 0;
 	}
-	gdb = pq->db(ctx->conn);
-	reads = gdb != NULL && (!lock || !ctx->dry_run);
-	hname = pgm_aprintf("%s_history", ctx->table_name);
-	lschema = ctx->table_schema ? pgm_db_literal(ctx, ctx->table_schema) : pgm_strdup("NULL");
-	ltable = pgm_db_literal(ctx, ctx->table_name);
+	gdb = pq->db(ctx->tgt.conn);
+	reads = gdb != NULL && (!lock || !ctx->cfg.dry_run);
+	hname = pgm_aprintf("%s_history", ctx->cfg.table_name);
+	lschema = ctx->cfg.table_schema ? pgm_db_literal(ctx, ctx->cfg.table_schema) : pgm_strdup("NULL");
+	ltable = pgm_db_literal(ctx, ctx->cfg.table_name);
 	lhist = hname ? pgm_db_literal(ctx, hname) : NULL;
 	if (reads) {
-		gq = quote_qualified(ctx, gschema, ctx->table_name);
+		gq = quote_qualified(ctx, gschema, ctx->cfg.table_name);
 		gh = hname ? quote_qualified(ctx, gschema, hname) : NULL;
 		ghq = gh ? hist_query_on(gh) : NULL;
-		gkey = pgm_lock_key(gschema, ctx->table_name, gdb);
+		gkey = pgm_lock_key(gschema, ctx->cfg.table_name, gdb);
 	}
 	if (lschema && ltable && lhist)
 		pgm_buf_printf(&b, "SELECT s.schema, pg_catalog.current_database(), "
@@ -404,38 +404,38 @@ static int session_info(pgm_ctx *ctx, int *out_exists, int lock, int *out_got)
 		pgm_set_hint(ctx, "create the schema, fix search_path, or pass --table schema.table");
 		return PGM_ERROR;
 	}
-	ctx->schema = pgm_strdup(pq->getvalue(res[0], 0, 0));
-	ctx->database = pgm_strdup(pq->getvalue(res[0], 0, 1));
-	ctx->server_version = atoi(pq->getvalue(res[0], 0, 2));
-	ctx->sync_commit_off = strcmp(pq->getvalue(res[0], 0, 3), "off") == 0;
+	ctx->tgt.schema = pgm_strdup(pq->getvalue(res[0], 0, 0));
+	ctx->tgt.database = pgm_strdup(pq->getvalue(res[0], 0, 1));
+	ctx->tgt.server_version = atoi(pq->getvalue(res[0], 0, 2));
+	ctx->tgt.sync_commit_off = strcmp(pq->getvalue(res[0], 0, 3), "off") == 0;
 	set_sync_sql(ctx, pq->getvalue(res[0], 0, 3));
-	*out_exists = ctx->table_exists = strcmp(pq->getvalue(res[0], 0, 4), "t") == 0;
-	ctx->history_exists = strcmp(pq->getvalue(res[0], 0, 5), "t") == 0;
-	ctx->plpgsql = strcmp(pq->getvalue(res[0], 0, 6), "t") == 0;
-	ctx->qtable = ctx->schema ? quote_qualified(ctx, ctx->schema, ctx->table_name) : NULL;
-	hname = pgm_aprintf("%s_history", ctx->table_name);
-	ctx->qhistory = hname && ctx->schema ? quote_qualified(ctx, ctx->schema, hname) : NULL;
+	*out_exists = ctx->tgt.table_exists = strcmp(pq->getvalue(res[0], 0, 4), "t") == 0;
+	ctx->tgt.history_exists = strcmp(pq->getvalue(res[0], 0, 5), "t") == 0;
+	ctx->tgt.plpgsql = strcmp(pq->getvalue(res[0], 0, 6), "t") == 0;
+	ctx->tgt.qtable = ctx->tgt.schema ? quote_qualified(ctx, ctx->tgt.schema, ctx->cfg.table_name) : NULL;
+	hname = pgm_aprintf("%s_history", ctx->cfg.table_name);
+	ctx->tgt.qhistory = hname && ctx->tgt.schema ? quote_qualified(ctx, ctx->tgt.schema, hname) : NULL;
 	free(hname);
-	if (!ctx->schema || !ctx->database || !ctx->qtable || !ctx->qhistory) {
+	if (!ctx->tgt.schema || !ctx->tgt.database || !ctx->tgt.qtable || !ctx->tgt.qhistory) {
 		clear_results(ctx, res, nres);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	}
-	match = reads && strcmp(ctx->schema, gschema) == 0 && strcmp(ctx->database, gdb) == 0;
+	match = reads && strcmp(ctx->tgt.schema, gschema) == 0 && strcmp(ctx->tgt.database, gdb) == 0;
 	if (i_lock > 0 && i_lock < nres)
 		got = pq->ntuples(res[i_lock]) == 1 && strcmp(pq->getvalue(res[i_lock], 0, 0), "t") == 0;
 	if (got && !match) {
 		/* taken under a key that is not ours: give it back */
 		char *unlock = pgm_aprintf("SELECT pg_catalog.pg_advisory_unlock(%u::bigint)", gkey);
-		PGresult *u = unlock ? pq->exec(ctx->conn, unlock) : NULL;
+		PGresult *u = unlock ? pq->exec(ctx->tgt.conn, unlock) : NULL;
 		free(unlock);
 		if (u)
 			pq->clear(u);
 		got = 0;
 	}
-	if (match && (!lock || got) && ctx->table_exists && ctx->history_exists && i_state + 1 < nres) {
-		parse_state(ctx, res[i_state], &ctx->pre_version, &ctx->pre_dirty);
+	if (match && (!lock || got) && ctx->tgt.table_exists && ctx->tgt.history_exists && i_state + 1 < nres) {
+		parse_state(ctx, res[i_state], &ctx->tgt.pre_version, &ctx->tgt.pre_dirty);
 		rc = load_hist(ctx, res[i_state + 1]);
-		ctx->prefetched = rc == 0;
+		ctx->tgt.prefetched = rc == 0;
 	}
 	clear_results(ctx, res, nres);
 	if (rc != 0)
@@ -459,7 +459,7 @@ static int parse_state(pgm_ctx *ctx, PGresult *res, int64_t *out_version, int *o
 
 char *pgm_db_literal(pgm_ctx *ctx, const char *s)
 {
-	char *e = ctx->pq->escapeLiteral(ctx->conn, s, strlen(s));
+	char *e = ctx->pq->escapeLiteral(ctx->tgt.conn, s, strlen(s));
 	char *r = e ? pgm_strdup(e) : NULL;
 	if (e)
 		ctx->pq->freemem(e);
@@ -474,9 +474,9 @@ int pgm_db_exec_multi(pgm_ctx *ctx, const char *sql, PGresult **out, int nout)
 
 	for (i = 0; i < nout; i++)
 		out[i] = NULL;
-	if (!pq->sendQuery(ctx->conn, sql))
+	if (!pq->sendQuery(ctx->tgt.conn, sql))
 		return pgm_fail_result(ctx, NULL, "could not send a query");
-	while ((res = pq->getResult(ctx->conn)) != NULL) {
+	while ((res = pq->getResult(ctx->tgt.conn)) != NULL) {
 		ExecStatusType st = pq->resultStatus(res);
 		if (st == PGRES_FATAL_ERROR) {
 			if (rc == 0)
@@ -500,9 +500,9 @@ int pgm_db_exec_multi(pgm_ctx *ctx, const char *sql, PGresult **out, int nout)
 /* the latest history row of every version (the text lives in ctx) */
 const char *pgm__hist_query(pgm_ctx *ctx)
 {
-	if (!ctx->hist_query)
-		ctx->hist_query = hist_query_on(ctx->qhistory);
-	return ctx->hist_query ? ctx->hist_query : "SELECT 1 WHERE false";
+	if (!ctx->tgt.hist_query)
+		ctx->tgt.hist_query = hist_query_on(ctx->tgt.qhistory);
+	return ctx->tgt.hist_query ? ctx->tgt.hist_query : "SELECT 1 WHERE false";
 }
 
 /* a history row's place in the result, sorted by version with the latest
@@ -552,27 +552,27 @@ const char *pgm__hist_at(const pgm_hist *h)
 
 const pgm_hist *pgm_db_hist(const pgm_ctx *ctx, int64_t version)
 {
-	size_t lo = 0, hi = ctx->nhist;
+	size_t lo = 0, hi = ctx->tgt.nhist;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (ctx->hist[mid].version < version)
+		if (ctx->tgt.hist[mid].version < version)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < ctx->nhist && ctx->hist[lo].version == version ? &ctx->hist[lo] : NULL;
+	return lo < ctx->tgt.nhist && ctx->tgt.hist[lo].version == version ? &ctx->tgt.hist[lo] : NULL;
 }
 
 void pgm__hist_free(pgm_ctx *ctx)
 {
 	size_t i;
-	for (i = 0; i < ctx->nhist; i++) {
-		free(ctx->hist[i].name);
-		free(ctx->hist[i].error);
+	for (i = 0; i < ctx->tgt.nhist; i++) {
+		free(ctx->tgt.hist[i].name);
+		free(ctx->tgt.hist[i].error);
 	}
-	free(ctx->hist);
-	ctx->hist = NULL;
-	ctx->nhist = 0;
+	free(ctx->tgt.hist);
+	ctx->tgt.hist = NULL;
+	ctx->tgt.nhist = 0;
 }
 
 static int load_hist(pgm_ctx *ctx, PGresult *res)
@@ -585,7 +585,7 @@ static int load_hist(pgm_ctx *ctx, PGresult *res)
 	if (n == 0)
 		return 0;
 	rows = malloc((size_t)n * sizeof *rows);
-	if (!rows || !(ctx->hist = calloc((size_t)n, sizeof *ctx->hist))) {
+	if (!rows || !(ctx->tgt.hist = calloc((size_t)n, sizeof *ctx->tgt.hist))) {
 		free(rows);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	}
@@ -596,7 +596,7 @@ static int load_hist(pgm_ctx *ctx, PGresult *res)
 	}
 	qsort(rows, (size_t)n, sizeof *rows, cmp_hist_rows);
 	for (i = 0; i < n; i++) {
-		pgm_hist *h = &ctx->hist[k];
+		pgm_hist *h = &ctx->tgt.hist[k];
 		int r = rows[i].row;
 		if (i > 0 && rows[i - 1].version == rows[i].version)
 			continue; /* an older row of the same version */
@@ -617,7 +617,7 @@ static int load_hist(pgm_ctx *ctx, PGresult *res)
 		}
 	}
 	free(rows);
-	ctx->nhist = k;
+	ctx->tgt.nhist = k;
 	return 0;
 }
 
@@ -681,25 +681,25 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 		pgm__hist_free(ctx);
 		return 0;
 	}
-	if (ctx->prefetched) {
+	if (ctx->tgt.prefetched) {
 		/* read with the lock (pgm_db_lock), once */
-		ctx->prefetched = 0;
-		*out_version = ctx->pre_version;
-		*out_dirty = ctx->pre_dirty;
+		ctx->tgt.prefetched = 0;
+		*out_version = ctx->tgt.pre_version;
+		*out_dirty = ctx->tgt.pre_dirty;
 		if (out_exists)
 			*out_exists = 1;
 		return 0;
 	}
-	if ((exists == 0 || (create && !ctx->history_exists)) &&
-	    pgm__tracking_ddl(&b, exists == 0 ? ctx->qtable : NULL, create && !ctx->history_exists ? ctx->qhistory : NULL,
-	                      ctx->table_name) != 0)
+	if ((exists == 0 || (create && !ctx->tgt.history_exists)) &&
+	    pgm__tracking_ddl(&b, exists == 0 ? ctx->tgt.qtable : NULL, create && !ctx->tgt.history_exists ? ctx->tgt.qhistory : NULL,
+	                      ctx->cfg.table_name) != 0)
 		b.failed = 1;
-	if (create && !ctx->history_exists) {
-		ctx->history_created = 1;
-		ctx->history_exists = 1;
+	if (create && !ctx->tgt.history_exists) {
+		ctx->tgt.history_created = 1;
+		ctx->tgt.history_exists = 1;
 	}
-	pgm_buf_printf(&b, "SELECT version, dirty FROM %s LIMIT 1;\n", ctx->qtable);
-	with_hist = ctx->history_exists;
+	pgm_buf_printf(&b, "SELECT version, dirty FROM %s LIMIT 1;\n", ctx->tgt.qtable);
+	with_hist = ctx->tgt.history_exists;
 	if (with_hist)
 		pgm_buf_puts(&b, pgm__hist_query(ctx));
 	if (b.failed)
@@ -708,7 +708,7 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 	pgm_buf_free(&b);
 	if (rc != 0) {
 		if (strcmp(ctx->err.sqlstate, "42501") == 0)
-			pgm_set_hint(ctx, "the user needs CREATE on schema \"%s\" (and SELECT/INSERT/DELETE on the tracking tables)", ctx->schema);
+			pgm_set_hint(ctx, "the user needs CREATE on schema \"%s\" (and SELECT/INSERT/DELETE on the tracking tables)", ctx->tgt.schema);
 		return rc;
 	}
 	if (!res[0] || (with_hist && !res[1])) {
@@ -726,7 +726,7 @@ int pgm_db_read_state(pgm_ctx *ctx, int create, int *out_exists, int64_t *out_ve
 	} else {
 		pgm__hist_free(ctx);
 	}
-	ctx->table_exists = 1;
+	ctx->tgt.table_exists = 1;
 	if (out_exists)
 		*out_exists = 1;
 	return 0;
@@ -755,7 +755,7 @@ static void report_holder(pgm_ctx *ctx, uint32_t key, double waited_ms)
 
 	snprintf(keybuf, sizeof keybuf, "%u", key);
 	params[0] = keybuf;
-	res = pq->execParams(ctx->conn,
+	res = pq->execParams(ctx->tgt.conn,
 		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(pg_catalog.host(a.client_addr), 'local socket'), "
 		"pg_catalog.to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), coalesce(a.usename::text, ''), "
 		PGM_HOLDER_IDLE_SQL " "
@@ -791,7 +791,7 @@ static void report_holder(pgm_ctx *ctx, uint32_t key, double waited_ms)
 /*
  * Take golang-migrate's advisory lock, then read (creating it when
  * needed) the tracking table: one round trip per attempt when the table
- * exists. Waits at most ctx->lock_timeout seconds.
+ * exists. Waits at most ctx->cfg.lock_timeout seconds.
  */
 int pgm_db_lock(pgm_ctx *ctx)
 {
@@ -801,7 +801,7 @@ int pgm_db_lock(pgm_ctx *ctx)
 	double start, next_report;
 	int rc, exists = 0, delay = 50, got = 0;
 
-	if (ctx->locked)
+	if (ctx->tgt.locked)
 		return 0;
 	if ((rc = pgm_db_connect(ctx)) != 0)
 		return rc;
@@ -809,20 +809,20 @@ int pgm_db_lock(pgm_ctx *ctx)
 		return rc;
 	if (got) {
 		/* the first round trip took the lock (and read the tables) */
-		ctx->locked = 1;
+		ctx->tgt.locked = 1;
 		return 0;
 	}
 	/* a read before the lock is stale once it is taken */
-	ctx->prefetched = 0;
+	ctx->tgt.prefetched = 0;
 	pq = ctx->pq;
-	key = pgm_lock_key(ctx->schema, ctx->table_name, ctx->database);
+	key = pgm_lock_key(ctx->tgt.schema, ctx->cfg.table_name, ctx->tgt.database);
 	/* when the tables exist, read them in the same message, right after the
 	 * lock is taken (each statement of a message gets its own snapshot in
 	 * READ COMMITTED, so the read sees everything committed before the lock):
 	 * a no-op `up` is then one round trip after the session information */
-	if (exists && ctx->history_exists && !ctx->dry_run)
+	if (exists && ctx->tgt.history_exists && !ctx->cfg.dry_run)
 		sql = pgm_aprintf("SELECT pg_catalog.pg_try_advisory_lock(%u::bigint);\n"
-			"SELECT version, dirty FROM %s LIMIT 1;\n%s", key, ctx->qtable, pgm__hist_query(ctx));
+			"SELECT version, dirty FROM %s LIMIT 1;\n%s", key, ctx->tgt.qtable, pgm__hist_query(ctx));
 	else
 		sql = pgm_aprintf("SELECT pg_catalog.pg_try_advisory_lock(%u::bigint)", key);
 	if (!sql)
@@ -837,9 +837,9 @@ int pgm_db_lock(pgm_ctx *ctx)
 		}
 		got = res[0] && pq->ntuples(res[0]) == 1 && strcmp(pq->getvalue(res[0], 0, 0), "t") == 0;
 		if (got && res[1] && res[2]) {
-			parse_state(ctx, res[1], &ctx->pre_version, &ctx->pre_dirty);
+			parse_state(ctx, res[1], &ctx->tgt.pre_version, &ctx->tgt.pre_dirty);
 			rc = load_hist(ctx, res[2]);
-			ctx->prefetched = rc == 0;
+			ctx->tgt.prefetched = rc == 0;
 		}
 		for (rc = 0; rc < 3; rc++)
 			if (res[rc])
@@ -855,10 +855,10 @@ int pgm_db_lock(pgm_ctx *ctx)
 			report_holder(ctx, key, pgm_os_now_ms() - start);
 			next_report = pgm_os_now_ms() + 5000;
 		}
-		if (pgm_os_now_ms() - start >= ctx->lock_timeout * 1000.0) {
+		if (pgm_os_now_ms() - start >= ctx->cfg.lock_timeout * 1000.0) {
 			free(sql);
-			pgm_fail(ctx, PGM_ELOCKTIMEOUT, "could not take the migration lock within %g seconds", ctx->lock_timeout);
-			pgm_set_detail(ctx, "another migration run holds advisory lock %u on database \"%s\"", key, ctx->database);
+			pgm_fail(ctx, PGM_ELOCKTIMEOUT, "could not take the migration lock within %g seconds", ctx->cfg.lock_timeout);
+			pgm_set_detail(ctx, "another migration run holds advisory lock %u on database \"%s\"", key, ctx->tgt.database);
 			pgm_set_hint(ctx, "wait for it to finish, raise --lock-timeout, or find the holder: "
 				"SELECT pid, application_name, client_addr FROM pg_locks JOIN pg_stat_activity USING (pid) "
 				"WHERE locktype = 'advisory' AND objid = %u", key);
@@ -869,7 +869,7 @@ int pgm_db_lock(pgm_ctx *ctx)
 			delay += 50;
 	}
 	free(sql);
-	ctx->locked = 1;
+	ctx->tgt.locked = 1;
 	return 0;
 }
 
@@ -887,17 +887,17 @@ int pgm_db_set_version(pgm_ctx *ctx, int64_t version, int dirty, const char *ext
 	 * statements of a no-transaction migration before it) */
 	if (version >= 0 || dirty)
 		sql = pgm_aprintf("%sBEGIN; %sDELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, %s); %s COMMIT",
-			dirty ? pgm__db_session_sql(ctx) : "", sync, ctx->qtable, ctx->qtable, (long long)version,
+			dirty ? pgm__db_session_sql(ctx) : "", sync, ctx->tgt.qtable, ctx->tgt.qtable, (long long)version,
 			dirty ? "true" : "false", extra_sql ? extra_sql : "");
 	else
-		sql = pgm_aprintf("BEGIN; %sDELETE FROM %s; %s COMMIT", sync, ctx->qtable, extra_sql ? extra_sql : "");
+		sql = pgm_aprintf("BEGIN; %sDELETE FROM %s; %s COMMIT", sync, ctx->tgt.qtable, extra_sql ? extra_sql : "");
 	if (!sql)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	res = ctx->pq->exec(ctx->conn, sql);
+	res = ctx->pq->exec(ctx->tgt.conn, sql);
 	free(sql);
 	if ((rc = ok_result(ctx, res, PGRES_COMMAND_OK, "could not update the tracking table")) != 0) {
-		if (ctx->pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
-			ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+		if (ctx->pq->transactionStatus(ctx->tgt.conn) != PQTRANS_IDLE)
+			ctx->pq->clear(ctx->pq->exec(ctx->tgt.conn, "ROLLBACK"));
 		return rc;
 	}
 	ctx->pq->clear(res);

@@ -116,14 +116,14 @@ static void check_config(pgm_ctx *ctx, pgm_doctor_report *r, int libpq_ok)
 	pgm_check *c;
 	pgm_buf b = PGM_BUF_INIT;
 
-	if (ctx->url)
+	if (ctx->cfg.url)
 		pgm_buf_printf(&b, "database %s (from %s)", target ? target : "?", pgm_origin_name(uo));
 	else if (target && strcmp(target, "(libpq defaults)") == 0)
 		pgm_buf_puts(&b, "database: libpq's defaults");
 	else
 		pgm_buf_printf(&b, "database %s (from PG* variables)", target ? target : "?");
 	pgm_buf_printf(&b, "; migrations folder \"%s\" (from %s); table %s; env file %s", path, pgm_origin_name(po),
-		ctx->table_display ? ctx->table_display : "schema_migrations", ctx->env_file ? ctx->env_file : "(none)");
+		ctx->cfg.table_display ? ctx->cfg.table_display : "schema_migrations", ctx->cfg.env_file ? ctx->cfg.env_file : "(none)");
 	{
 		pgm_origin co;
 		char *cache = pgm_ctx_checksum_cache(ctx, &co);
@@ -136,16 +136,16 @@ static void check_config(pgm_ctx *ctx, pgm_doctor_report *r, int libpq_ok)
 		set(&c->detail, pgm_strdup("no DATABASE_URL (flag, environment or .env) and no PGHOST/PGDATABASE: "
 			"libpq's defaults apply (a local socket, a database and user named after you)"));
 		set(&c->hint, pgm_strdup("put DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DBNAME in .env, or pass --database"));
-	} else if (ctx->url && pgm__conninfo_check(ctx) != 0) {
+	} else if (ctx->cfg.url && pgm__conninfo_check(ctx) != 0) {
 		/* libpq would misread the password: it never sees the string */
 		c->status = PGM_CHECK_FAIL;
 		set(&c->detail, pgm_aprintf("%s: %s", ctx->err.message, ctx->err.detail ? ctx->err.detail : ""));
 		set(&c->hint, pgm_strdup(ctx->err.hint));
-	} else if (ctx->url && libpq_ok) {
+	} else if (ctx->cfg.url && libpq_ok) {
 		char *err = NULL;
-		PQconninfoOption *opts = ctx->pq->conninfoParse(ctx->url, &err);
+		PQconninfoOption *opts = ctx->pq->conninfoParse(ctx->cfg.url, &err);
 		if (!opts) {
-			char *clean = err ? pgm__scrub_conninfo(err, ctx->url) : NULL;
+			char *clean = err ? pgm__scrub_conninfo(err, ctx->cfg.url) : NULL;
 			c->status = PGM_CHECK_FAIL;
 			set(&c->detail, pgm_aprintf("the database URL is not valid: %s", clean ? clean : "out of memory"));
 			free(clean);
@@ -197,22 +197,22 @@ static void check_migrations(pgm_ctx *ctx, pgm_doctor_report *r)
 			set(&c->detail, pgm_aprintf("first: %s%s%s", p->file ? p->file : "", p->file ? ": " : "", p->message));
 		set(&c->hint, pgm_aprintf("%s%s`pgmigrate validate` lists them all", p->hint ? p->hint : "", p->hint ? "; " : ""));
 	} else if (n == 0) {
-		c = add(r, "migrations", PGM_CHECK_WARN, pgm_aprintf("no migration files in \"%s\"", ctx->path));
+		c = add(r, "migrations", PGM_CHECK_WARN, pgm_aprintf("no migration files in \"%s\"", ctx->cfg.path));
 		set(&c->hint, pgm_strdup("is this the project folder? Pass --path DIR, or create the first one with `pgmigrate new NAME`"));
 	} else if (v->count > 0) {
 		const pgm_problem *p = &v->items[0];
 		c = add(r, "migrations", PGM_CHECK_WARN, pgm_aprintf("%zu migration%s in \"%s\", %zu warning%s", n, n == 1 ? "" : "s",
-			ctx->path, v->count, v->count == 1 ? "" : "s"));
+			ctx->cfg.path, v->count, v->count == 1 ? "" : "s"));
 		set(&c->detail, pgm_aprintf("first: %s%s%s", p->file ? p->file : "", p->file ? ": " : "", p->message));
 		set(&c->hint, pgm_strdup(p->hint));
 	} else {
 		const pgm_migration *lo = pgm_get(ctx, 0), *hi = pgm_get(ctx, n - 1);
 		if (n == 1)
 			add(r, "migrations", PGM_CHECK_PASS, pgm_aprintf("1 migration in \"%s\" (version %lld), the files are valid",
-				ctx->path, (long long)lo->version));
+				ctx->cfg.path, (long long)lo->version));
 		else
 			add(r, "migrations", PGM_CHECK_PASS, pgm_aprintf("%zu migrations in \"%s\" (versions %lld to %lld), the files are valid",
-				n, ctx->path, (long long)lo->version, (long long)hi->version));
+				n, ctx->cfg.path, (long long)lo->version, (long long)hi->version));
 	}
 	pgm_validation_free(v);
 }
@@ -271,10 +271,10 @@ static int check_connect(pgm_ctx *ctx, pgm_doctor_report *r)
 	const char *detail;
 
 	if (rc == 0) {
-		const char *host = pq->host(ctx->conn), *port = pq->port(ctx->conn);
+		const char *host = pq->host(ctx->tgt.conn), *port = pq->port(ctx->tgt.conn);
 		add(r, "server", PGM_CHECK_PASS, pgm_aprintf("a server answers at %s%s%s", host && *host ? host : "the local socket",
 			port && *port ? ", port " : "", port && *port ? port : ""));
-		add(r, "login", PGM_CHECK_PASS, pgm_aprintf("logged in as \"%s\" to database \"%s\"", pq->user(ctx->conn), pq->db(ctx->conn)));
+		add(r, "login", PGM_CHECK_PASS, pgm_aprintf("logged in as \"%s\" to database \"%s\"", pq->user(ctx->tgt.conn), pq->db(ctx->tgt.conn)));
 		free(target);
 		return 1;
 	}
@@ -323,8 +323,8 @@ static int check_connect(pgm_ctx *ctx, pgm_doctor_report *r)
 			c = add(r, "login", PGM_CHECK_FAIL, pgm_strdup("password authentication failed"));
 			if (pgm__config_lookup(ctx, "PGPASSWORD", &o))
 				from = o == PGM_FROM_ENV ? "PGPASSWORD in the environment" : "PGPASSWORD in .env";
-			else if (ctx->url)
-				from = ctx->url_origin == PGM_FROM_FLAG ? "the --database URL" : ctx->url_origin == PGM_FROM_ENV
+			else if (ctx->cfg.url)
+				from = ctx->cfg.url_origin == PGM_FROM_FLAG ? "the --database URL" : ctx->cfg.url_origin == PGM_FROM_ENV
 					? "DATABASE_URL in the environment" : "DATABASE_URL in .env";
 			else
 				from = "libpq's defaults (~/.pgpass)";
@@ -358,9 +358,9 @@ static void check_session(pgm_ctx *ctx, pgm_doctor_report *r, char **out_schema,
 	int num;
 
 	*out_schema = *out_db = NULL;
-	params[0] = ctx->table_schema;
-	params[1] = ctx->table_name;
-	res = pq->execParams(ctx->conn,
+	params[0] = ctx->cfg.table_schema;
+	params[1] = ctx->cfg.table_name;
+	res = pq->execParams(ctx->tgt.conn,
 		"SELECT current_user, pg_catalog.current_database(), pg_catalog.current_setting('server_version'), "
 		"pg_catalog.current_setting('server_version_num')::int, s.schema, n.oid IS NOT NULL, "
 		"CASE WHEN n.oid IS NOT NULL THEN pg_catalog.has_schema_privilege(n.oid, 'CREATE') END, "
@@ -407,8 +407,8 @@ static void check_session(pgm_ctx *ctx, pgm_doctor_report *r, char **out_schema,
 		free(qu);
 	} else if (!pq->getisnull(res, 0, 8) && strcmp(pq->getvalue(res, 0, 8), "t") != 0) {
 		c = add(r, "privileges", PGM_CHECK_FAIL, pgm_aprintf("user \"%s\" may not read and write the tracking table %s.%s",
-			user, schema, ctx->table_name));
-		char *qt = pgm__sql_qualified(schema, ctx->table_name, NULL), *qu = pgm__sql_ident(user);
+			user, schema, ctx->cfg.table_name));
+		char *qt = pgm__sql_qualified(schema, ctx->cfg.table_name, NULL), *qu = pgm__sql_ident(user);
 		set(&c->hint, pgm_aprintf("GRANT SELECT, INSERT, DELETE ON %s TO %s (and on its _history table), "
 			"or connect as the user that ran the migrations", qt ? qt : "?", qu ? qu : "?"));
 		free(qt);
@@ -423,9 +423,9 @@ static void check_session(pgm_ctx *ctx, pgm_doctor_report *r, char **out_schema,
 static const char *file_of(const pgm_ctx *ctx, int64_t v)
 {
 	size_t i;
-	for (i = 0; i < ctx->nmigs; i++)
-		if (ctx->migs[i].pub.version == v)
-			return ctx->migs[i].up_display;
+	for (i = 0; i < ctx->src->nmigs; i++)
+		if (ctx->src->migs[i].pub.version == v)
+			return ctx->src->migs[i].up_display;
 	return NULL;
 }
 
@@ -433,9 +433,9 @@ static int64_t version_below(const pgm_ctx *ctx, int64_t v)
 {
 	size_t i;
 	int64_t best = -1;
-	for (i = 0; i < ctx->nmigs; i++)
-		if (ctx->migs[i].pub.version < v)
-			best = ctx->migs[i].pub.version;
+	for (i = 0; i < ctx->src->nmigs; i++)
+		if (ctx->src->migs[i].pub.version < v)
+			best = ctx->src->migs[i].pub.version;
 	return best;
 }
 
@@ -457,7 +457,7 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 	if (!exists) {
 		target = pgm_ctx_target_masked(ctx, NULL);
 		c = add(r, "tracking", PGM_CHECK_WARN, pgm_aprintf("no tracking table %s.%s: no migration was ever applied to this database",
-			schema ? schema : "?", ctx->table_name));
+			schema ? schema : "?", ctx->cfg.table_name));
 		set(&c->hint, pgm_aprintf("run `pgmigrate up`; if migrations were applied, DATABASE_URL points at another database "
 			"(target: %s) or the table is elsewhere (--table SCHEMA.NAME)", target ? target : "?"));
 		free(target);
@@ -482,16 +482,16 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 		adv = h ? advice_for(ctx, h->error) : NULL;
 		set(&c->hint, pgm_aprintf("look at the database (SELECT * FROM %s), finish or undo the failed migration by hand, then record "
 			"where it is: `pgmigrate force %lld` if it is fully applied, `pgmigrate force %lld` if it is fully undone; "
-			"then run `pgmigrate up` again%s%s", ctx->qtable ? ctx->qtable : ctx->table_name, (long long)cur,
+			"then run `pgmigrate up` again%s%s", ctx->tgt.qtable ? ctx->tgt.qtable : ctx->cfg.table_name, (long long)cur,
 			(long long)version_below(ctx, cur), adv ? ". About the error: " : "", adv ? adv : ""));
 		free(adv);
-	} else if (cur >= 0 && !file_of(ctx, cur) && ctx->loaded) {
+	} else if (cur >= 0 && !file_of(ctx, cur) && ctx->src->loaded) {
 		c = add(r, "tracking", PGM_CHECK_FAIL, pgm_aprintf("the database is at version %lld, but no migration file has that version",
 			(long long)cur));
 		set(&c->hint, pgm_strdup("is this the right folder (--path) and the right branch? Or DATABASE_URL points at another "
 			"project's database"));
 	} else if (cur < 0) {
-		add(r, "tracking", PGM_CHECK_PASS, pgm_aprintf("%s exists; nothing is applied", ctx->qtable ? ctx->qtable : ctx->table_name));
+		add(r, "tracking", PGM_CHECK_PASS, pgm_aprintf("%s exists; nothing is applied", ctx->tgt.qtable ? ctx->tgt.qtable : ctx->cfg.table_name));
 	} else {
 		const char *file = file_of(ctx, cur);
 		add(r, "tracking", PGM_CHECK_PASS, pgm_aprintf("at version %lld%s%s%s, clean", (long long)cur,
@@ -499,7 +499,7 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 	}
 
 	/* applied files changed, older ones skipped, files gone */
-	if (exists && ctx->loaded) {
+	if (exists && ctx->src->loaded) {
 		pgm_status *st = NULL;
 		/* a diagnosis reads every applied file */
 		if (pgm__status_get_read_all(&st, ctx) == 0) {
@@ -533,10 +533,10 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 	}
 
 	/* the history's last failed run of a version not applied (rolled back, so not dirty) */
-	if (exists && ctx->history_exists && !dirty) {
+	if (exists && ctx->tgt.history_exists && !dirty) {
 		const pgm_hist *last = NULL;
-		for (i = 0; i < ctx->nhist; i++) {
-			const pgm_hist *h = &ctx->hist[i];
+		for (i = 0; i < ctx->tgt.nhist; i++) {
+			const pgm_hist *h = &ctx->tgt.hist[i];
 			if (strcmp(h->outcome, "failed") == 0 && h->version > cur && (!last || h->id > last->id))
 				last = h;
 		}
@@ -560,11 +560,11 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 
 	if (!dirty) {
 		int64_t lo = -1, hi = -1;
-		for (i = 0; i < ctx->nmigs; i++)
-			if (ctx->migs[i].pub.version > cur) {
+		for (i = 0; i < ctx->src->nmigs; i++)
+			if (ctx->src->migs[i].pub.version > cur) {
 				if (pending++ == 0)
-					lo = ctx->migs[i].pub.version;
-				hi = ctx->migs[i].pub.version;
+					lo = ctx->src->migs[i].pub.version;
+				hi = ctx->src->migs[i].pub.version;
 			}
 		if (pending == 0) {
 			add(r, "pending", PGM_CHECK_PASS, pgm_strdup("up to date: no pending migration"));
@@ -580,8 +580,8 @@ static void check_tracking(pgm_ctx *ctx, pgm_doctor_report *r, const char *schem
 static void check_lock(pgm_ctx *ctx, pgm_doctor_report *r, const char *schema, const char *database)
 {
 	const pgm_pq_api *pq = ctx->pq;
-	uint32_t key = pgm_lock_key(ctx->schema ? ctx->schema : schema, ctx->table_name,
-		ctx->database ? ctx->database : database);
+	uint32_t key = pgm_lock_key(ctx->tgt.schema ? ctx->tgt.schema : schema, ctx->cfg.table_name,
+		ctx->tgt.database ? ctx->tgt.database : database);
 	char keybuf[24];
 	const char *params[1];
 	PGresult *res;
@@ -589,7 +589,7 @@ static void check_lock(pgm_ctx *ctx, pgm_doctor_report *r, const char *schema, c
 
 	snprintf(keybuf, sizeof keybuf, "%u", key);
 	params[0] = keybuf;
-	res = pq->execParams(ctx->conn,
+	res = pq->execParams(ctx->tgt.conn,
 		"SELECT l.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, '?'), "
 		"coalesce(pg_catalog.host(a.client_addr), 'local socket'), "
 		"coalesce(pg_catalog.to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '?'), coalesce(a.state, '?'), "

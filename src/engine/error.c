@@ -35,7 +35,7 @@ static char *scrub(const pgm_ctx *ctx, char *s)
 	char *clean, *any;
 	if (!s)
 		return s;
-	clean = ctx->url ? pgm__scrub_conninfo(s, ctx->url) : s;
+	clean = ctx->cfg.url ? pgm__scrub_conninfo(s, ctx->cfg.url) : s;
 	any = clean ? pgm__scrub_any(clean) : NULL;
 	if (clean != s)
 		free(clean);
@@ -102,11 +102,11 @@ int pgm_fail_result(pgm_ctx *ctx, const PGresult *res, const char *fallback)
 		/* no server error: the connection broke, or libpq failed locally */
 		const char *m = res ? pq->resultErrorMessage(res) : NULL;
 		if (!m || !*m)
-			m = ctx->conn ? pq->errorMessage(ctx->conn) : NULL;
+			m = ctx->tgt.conn ? pq->errorMessage(ctx->tgt.conn) : NULL;
 		if (!m || !*m)
 			m = fallback;
 		ctx->err.message = scrub(ctx, dup_trim(m));
-		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_BAD)
+		if (ctx->tgt.conn && pq->status(ctx->tgt.conn) == CONNECTION_BAD)
 			code = PGM_ECONNECT;
 	} else {
 		ctx->err.message = scrub(ctx, dup_trim(primary));
@@ -134,7 +134,7 @@ void pgm_emit(pgm_ctx *ctx, const pgm_event *ev)
 		return;
 	}
 	clean = *ev;
-	msg = ctx->url ? pgm__scrub_conninfo(ev->message, ctx->url) : pgm_strdup(ev->message);
+	msg = ctx->cfg.url ? pgm__scrub_conninfo(ev->message, ctx->cfg.url) : pgm_strdup(ev->message);
 	any = msg ? pgm__scrub_any(msg) : NULL;
 	clean.message = any ? any : "(out of memory)";
 	ctx->cb(&clean, ctx->cb_payload);

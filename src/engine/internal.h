@@ -100,7 +100,7 @@ int pgm__conninfo_parse(pgm__conninfo *out, const char *ci);
 void pgm__conninfo_free(pgm__conninfo *c);
 /* text with the connection string and every password in it masked; NULL when out of memory */
 char *pgm__scrub_conninfo(const char *text, const char *ci);
-/* 0, or PGM_ECONFIG (with advice) when libpq would misread ctx->url's password */
+/* 0, or PGM_ECONFIG (with advice) when libpq would misread ctx->cfg.url's password */
 int pgm__conninfo_check(pgm_ctx *ctx);
 
 /* ---- dotenv ---- */
@@ -153,6 +153,7 @@ int pgm_checksum_file(pgm_ctx *ctx, const char *path, const char *display, char 
  * first), else read now.
  */
 struct pgm_mig;
+struct pgm_source;
 /* the applied files' checksums from the cache or a thread, while the
  * connection is made (libpq is loaded first); 0 or libpq's loading error */
 int pgm__prehash_start(pgm_ctx *ctx);
@@ -161,7 +162,7 @@ void pgm__prehash_limit(pgm_ctx *ctx, int64_t version);
  * checksum cache made a thread not worth it (pgm__prehash_start) */
 void pgm__prehash_idle(pgm_ctx *ctx);
 /* a checksum cache file's text into the files' c_* fields: entries, or -1 (source.c) */
-int pgm__sumcache_parse(pgm_ctx *ctx, char *text, const char *folder);
+int pgm__sumcache_parse(struct pgm_source *src, char *text, const char *folder);
 int pgm__mig_checksum(pgm_ctx *ctx, struct pgm_mig *m, char out[65]);
 /* pgm_status_get with every applied file read, none taken from the
  * checksum cache: the thorough checks (validate, doctor; runner.c) */
@@ -277,12 +278,18 @@ typedef struct pgm_mig {
 	char c_sum[65];
 } pgm_mig;
 
-struct pgm_ctx {
-	pgm_error err;
-	pgm_event_cb cb;
-	void *cb_payload;
-
-	/* configuration */
+/*
+ * A run is three things with one owner each:
+ * - pgm_config: what the user asked for (options, environment, .env), set by
+ *   pgm_ctx_new (config.c) and read-only afterwards;
+ * - pgm_source: the migration files, their checksums, the checksum cache and
+ *   the hashing thread (source.c); loaded once, then shared read-only by every
+ *   run over it (reference counted: pgm__source_ref / pgm__source_unref);
+ * - pgm_target: one database: connection, tracking and history state, lock
+ *   and the outcome of the last command (db.c, the runner).
+ * pgm_ctx ties them together for the public API, with the error and events.
+ */
+typedef struct pgm_config {
 	char *url;            /* connection string, may be NULL */
 	pgm_origin url_origin;
 	char *path;
@@ -290,34 +297,42 @@ struct pgm_ctx {
 	char *project_above;   /* "../.." when the project folder is above the current one */
 	char *table_schema;   /* NULL: current_schema() */
 	char *table_name;
+	char *table_display;  /* as configured */
 	double lock_timeout;
 	pgm_origin lock_timeout_origin;
 	char *application_name;
 	pgm_dotenv dotenv;    /* values from .env not overridden by the environment */
 	char *env_file;       /* the file read, NULL when none */
 	char *pg_bin;         /* --pg-bin */
-	char *table_display;  /* as configured */
+	char *sumcache_dir;     /* PGMIGRATE_CACHE_DIR: NULL for the default, "off" for none */
+	pgm_origin sumcache_dir_origin;
+	int dry_run;
+	int allow_modified;
+	int allow_out_of_order;
+	double ddl_lock_timeout; /* seconds; 0: none */
+	int ddl_lock_ms;         /* the same as PostgreSQL's lock_timeout: whole ms, 1 to INT_MAX; 0: none */
+	int retries;
+	int results_at_batch_end; /* no progress notices (nobody watches the output) */
+} pgm_config;
 
-	/* source */
+typedef struct pgm_source {
+	int refs;               /* runs sharing it */
 	pgm_mig *migs;
 	size_t nmigs;
 	int loaded;
 	struct pgm_os_thread *prehash;  /* hashing the up files while we connect */
 	volatile int64_t prehash_limit; /* it stops after this version */
 	int prehash_inline;             /* no thread: pgm__prehash_idle does the work */
-	char *sumcache_dir;     /* PGMIGRATE_CACHE_DIR: NULL for the default, "off" for none */
-	pgm_origin sumcache_dir_origin;
 	int sumcache_skip;      /* this read takes nothing from the cache (validate, doctor) */
 	char *sumcache_file;    /* the cache file (NULL: none) */
 	char *sumcache_folder;  /* the absolute path of the folder it is about */
 	size_t sumcache_read;   /* entries it had */
 	int sumcache_changed;   /* the thread made or dropped entries */
+} pgm_source;
 
-	/* connection */
-	const pgm_pq_api *pq;
+typedef struct pgm_target {
 	PGconn *conn;
 	PGcancel *volatile cancel;
-	volatile int interrupted;
 	char *schema;          /* resolved schema of the tracking table */
 	char *qtable;          /* quoted "schema"."table" */
 	char *database;
@@ -332,26 +347,37 @@ struct pgm_ctx {
 	char *hist_query;
 	int prefetched;        /* the lock read the state too (pre_*) */
 	int plpgsql;           /* PL/pgSQL is there: DO blocks can run */
-	int results_at_batch_end; /* no progress notices (nobody watches the output) */
 	int guc_pending;       /* the session setting is still to be sent (with the first migration) */
 	int64_t pre_version;
 	int pre_dirty;
 	struct pgm_hist *hist; /* latest history row per version, sorted */
 	size_t nhist;
-	char *os_user;         /* user@host for the history */
-	int dry_run;
-	int allow_modified;
-	int allow_out_of_order;
-	double ddl_lock_timeout; /* seconds; 0: none */
-	int ddl_lock_ms;         /* the same as PostgreSQL's lock_timeout: whole ms, 1 to INT_MAX; 0: none */
-	int retries;
 	int locked;
 
 	/* outcome of the last command */
 	int64_t cur_version;
 	int cur_dirty;
 	int steps_done;
+} pgm_target;
+
+struct pgm_ctx {
+	pgm_error err;
+	pgm_event_cb cb;
+	void *cb_payload;
+	volatile int interrupted;
+	const pgm_pq_api *pq;  /* libpq, loaded once per process */
+	char *os_user;         /* user@host for the history */
+
+	pgm_config cfg;
+	pgm_source *src;       /* shared */
+	pgm_target tgt;
 };
+
+/* a new empty source (one reference), or NULL when out of memory */
+pgm_source *pgm__source_new(void);
+pgm_source *pgm__source_ref(pgm_source *src);
+/* drops a reference; the last one frees the files and stops the hashing thread */
+void pgm__source_unref(pgm_source *src);
 
 /* the latest history row of one version */
 typedef struct pgm_hist {

@@ -1649,13 +1649,13 @@ int pgm_lint(pgm_lint_result **out, pgm_ctx *ctx, const char *const *disabled)
 		free(bad);
 		return rc;
 	}
-	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
+	if (!ctx->src->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
-	n = ctx->nmigs;
+	n = ctx->src->nmigs;
 	if (n > 0 && !(in = calloc(n, sizeof *in)))
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	for (i = 0, rc = 0; i < n && rc == 0; i++) {
-		const pgm_mig *m = &ctx->migs[i];
+		const pgm_mig *m = &ctx->src->migs[i];
 		char *body = NULL;
 		size_t len = 0;
 		in[i].version = m->pub.version;

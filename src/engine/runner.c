@@ -59,24 +59,24 @@ typedef struct step {
 void pgm_ctx_result(const pgm_ctx *ctx, int64_t *out_version, int *out_dirty, int *out_steps)
 {
 	if (out_version)
-		*out_version = ctx->cur_version;
+		*out_version = ctx->tgt.cur_version;
 	if (out_dirty)
-		*out_dirty = ctx->cur_dirty;
+		*out_dirty = ctx->tgt.cur_dirty;
 	if (out_steps)
-		*out_steps = ctx->steps_done;
+		*out_steps = ctx->tgt.steps_done;
 }
 
 static long find_version(const pgm_ctx *ctx, int64_t v)
 {
-	size_t lo = 0, hi = ctx->nmigs;
+	size_t lo = 0, hi = ctx->src->nmigs;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (ctx->migs[mid].pub.version < v)
+		if (ctx->src->migs[mid].pub.version < v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return (lo < ctx->nmigs && ctx->migs[lo].pub.version == v) ? (long)lo : -1;
+	return (lo < ctx->src->nmigs && ctx->src->migs[lo].pub.version == v) ? (long)lo : -1;
 }
 
 static int dirty_refusal(pgm_ctx *ctx, int64_t v)
@@ -84,24 +84,24 @@ static int dirty_refusal(pgm_ctx *ctx, int64_t v)
 	long i = find_version(ctx, v);
 	pgm_fail(ctx, PGM_EDIRTY, "the database is dirty at version %lld", (long long)v);
 	ctx->err.version = v;
-	if (v < 0 && ctx->nmigs > 0) {
+	if (v < 0 && ctx->src->nmigs > 0) {
 		/* golang-migrate's protocol records (-1, dirty) while the first migration's down runs */
 		pgm_set_detail(ctx, "reverting the first migration, %s, failed part-way or was interrupted outside a transaction, "
-			"so the schema may be half changed", ctx->migs[0].down_display ? ctx->migs[0].down_display : ctx->migs[0].up_display);
+			"so the schema may be half changed", ctx->src->migs[0].down_display ? ctx->src->migs[0].down_display : ctx->src->migs[0].up_display);
 		pgm_set_hint(ctx, "look at the database, finish or undo the change by hand, then record where it is: "
 			"`pgmigrate force -1` if it is fully undone, `pgmigrate force %lld` if it is still fully applied",
-			(long long)ctx->migs[0].pub.version);
+			(long long)ctx->src->migs[0].pub.version);
 		return PGM_EDIRTY;
 	}
 	if (i >= 0)
 		pgm_set_detail(ctx, "a migration around %s failed part-way or was interrupted outside a transaction, "
-			"so the schema may be half changed", ctx->migs[i].up_display);
+			"so the schema may be half changed", ctx->src->migs[i].up_display);
 	else
 		pgm_set_detail(ctx, "a migration failed part-way or was interrupted outside a transaction");
 	if (i > 0)
 		pgm_set_hint(ctx, "look at the database (SELECT * FROM %s), finish or undo the change by hand, then record where it is: "
 			"`pgmigrate force %lld` if the migration is fully applied, `pgmigrate force %lld` if it is fully undone",
-			ctx->qtable ? ctx->qtable : "schema_migrations", (long long)v, (long long)ctx->migs[i - 1].pub.version);
+			ctx->tgt.qtable ? ctx->tgt.qtable : "schema_migrations", (long long)v, (long long)ctx->src->migs[i - 1].pub.version);
 	else
 		pgm_set_hint(ctx, "look at the database, finish or undo the change by hand, then record where it is: "
 			"`pgmigrate force %lld` if the migration is fully applied, `pgmigrate force -1` if nothing is applied",
@@ -114,8 +114,8 @@ static int nofile_refusal(pgm_ctx *ctx, int64_t v)
 	char *target = pgm_ctx_target_masked(ctx, NULL);
 	pgm_fail(ctx, PGM_ENOFILE, "the database is at version %lld, but no migration file has that version", (long long)v);
 	ctx->err.version = v;
-	pgm_set_detail(ctx, "folder \"%s\" has %zu migrations%s%lld; database: %s", ctx->path, ctx->nmigs,
-		ctx->nmigs ? ", the newest is " : "", ctx->nmigs ? (long long)ctx->migs[ctx->nmigs - 1].pub.version : 0LL,
+	pgm_set_detail(ctx, "folder \"%s\" has %zu migrations%s%lld; database: %s", ctx->cfg.path, ctx->src->nmigs,
+		ctx->src->nmigs ? ", the newest is " : "", ctx->src->nmigs ? (long long)ctx->src->migs[ctx->src->nmigs - 1].pub.version : 0LL,
 		target ? target : "?");
 	pgm_set_hint(ctx, "is this the right folder (--path) and the right branch? Another branch may hold the newer migrations; "
 		"or DATABASE_URL points at another project's database");
@@ -146,21 +146,21 @@ static int adopt(pgm_ctx *ctx, int64_t cur)
 	size_t i, n = 0;
 	int rc;
 
-	if (!ctx->history_created || cur < 0 || ctx->dry_run)
+	if (!ctx->tgt.history_created || cur < 0 || ctx->cfg.dry_run)
 		return 0;
 	osu = pgm_db_literal(ctx, pgm__os_user(ctx));
 	pgm_buf_puts(&b, "BEGIN;\n");
-	for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version <= cur; i++) {
+	for (i = 0; i < ctx->src->nmigs && ctx->src->migs[i].pub.version <= cur; i++) {
 		char sum[65], *name;
-		if ((rc = file_checksum(ctx, &ctx->migs[i], sum)) != 0) {
+		if ((rc = file_checksum(ctx, &ctx->src->migs[i], sum)) != 0) {
 			pgm_buf_free(&b);
 			free(osu);
 			return rc;
 		}
-		name = pgm_db_literal(ctx, ctx->migs[i].name);
+		name = pgm_db_literal(ctx, ctx->src->migs[i].name);
 		pgm_buf_printf(&b, "INSERT INTO %s (version, name, direction, outcome, checksum, checksum_adopted, os_user, pgmigrate_version) "
 			"VALUES (%lld, %s, 'adopt', 'adopted', '%s', true, %s, '%s');\n",
-			ctx->qhistory, (long long)ctx->migs[i].pub.version, name ? name : "''", sum, osu ? osu : "''", PGM_VERSION_STRING);
+			ctx->tgt.qhistory, (long long)ctx->src->migs[i].pub.version, name ? name : "''", sum, osu ? osu : "''", PGM_VERSION_STRING);
 		free(name);
 		n++;
 	}
@@ -171,12 +171,12 @@ static int adopt(pgm_ctx *ctx, int64_t cur)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	}
 	if (n > 0) {
-		PGresult *res = ctx->pq->exec(ctx->conn, b.ptr);
+		PGresult *res = ctx->pq->exec(ctx->tgt.conn, b.ptr);
 		if (!res || ctx->pq->resultStatus(res) != PGRES_COMMAND_OK) {
 			rc = pgm_fail_result(ctx, res, "could not record the adopted migrations");
 			if (res)
 				ctx->pq->clear(res);
-			ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+			ctx->pq->clear(ctx->pq->exec(ctx->tgt.conn, "ROLLBACK"));
 			pgm_buf_free(&b);
 			return rc;
 		}
@@ -185,7 +185,7 @@ static int adopt(pgm_ctx *ctx, int64_t cur)
 			pgm_event ev;
 			char *msg = pgm_aprintf("adopted %zu migration%s applied before pgmigrate kept a history (up to version %lld): "
 				"their checksums are taken from today's files, and %s now records every change",
-				n, n == 1 ? "" : "s", (long long)cur, ctx->qhistory);
+				n, n == 1 ? "" : "s", (long long)cur, ctx->tgt.qhistory);
 			memset(&ev, 0, sizeof ev);
 			ev.type = PGM_EV_INFO;
 			ev.message = msg;
@@ -211,18 +211,18 @@ static int adopt(pgm_ctx *ctx, int64_t cur)
 static int prepare(pgm_ctx *ctx, int sums, int64_t *cur, int *dirty)
 {
 	int rc;
-	ctx->steps_done = 0;
-	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
+	ctx->tgt.steps_done = 0;
+	if (!ctx->src->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
 	if (sums && (rc = pgm__prehash_start(ctx)) != 0)
 		return rc;
-	if (ctx->dry_run) {
+	if (ctx->cfg.dry_run) {
 		/* everything a dry run does, creating the tracking tables included,
 		 * happens in one transaction that run_plan rolls back */
 		PGresult *res;
 		if ((rc = pgm_db_connect(ctx)) != 0)
 			return rc;
-		res = ctx->pq->exec(ctx->conn, "BEGIN");
+		res = ctx->pq->exec(ctx->tgt.conn, "BEGIN");
 		if (!res || ctx->pq->resultStatus(res) != PGRES_COMMAND_OK) {
 			rc = pgm_fail_result(ctx, res, "could not begin the dry run");
 			if (res)
@@ -236,8 +236,8 @@ static int prepare(pgm_ctx *ctx, int sums, int64_t *cur, int *dirty)
 	if ((rc = pgm_db_read_state(ctx, 1, NULL, cur, dirty)) != 0)
 		return rc;
 	pgm__prehash_limit(ctx, *cur);
-	ctx->cur_version = *cur;
-	ctx->cur_dirty = *dirty;
+	ctx->tgt.cur_version = *cur;
+	ctx->tgt.cur_dirty = *dirty;
 	if (!*dirty && (rc = adopt(ctx, *cur)) != 0)
 		return rc;
 	return 0;
@@ -252,23 +252,23 @@ static int check_modified(pgm_ctx *ctx, int64_t cur)
 	size_t i, bad = 0;
 	pgm_buf list = PGM_BUF_INIT;
 	int rc = 0;
-	for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version <= cur; i++) {
-		const pgm_hist *h = pgm_db_hist(ctx, ctx->migs[i].pub.version);
+	for (i = 0; i < ctx->src->nmigs && ctx->src->migs[i].pub.version <= cur; i++) {
+		const pgm_hist *h = pgm_db_hist(ctx, ctx->src->migs[i].pub.version);
 		char sum[65];
 		if (!hist_applied(h) || !h->checksum[0])
 			continue;
-		if ((rc = file_checksum(ctx, &ctx->migs[i], sum)) != 0) {
+		if ((rc = file_checksum(ctx, &ctx->src->migs[i], sum)) != 0) {
 			pgm_buf_free(&list);
 			return rc;
 		}
 		if (strcmp(sum, h->checksum) != 0) {
 			if (bad++ < 5)
-				pgm_buf_printf(&list, "%s%s (%s %s)", list.len ? ", " : "", ctx->migs[i].up_display,
+				pgm_buf_printf(&list, "%s%s (%s %s)", list.len ? ", " : "", ctx->src->migs[i].up_display,
 					strcmp(h->outcome, "adopted") == 0 ? "adopted" : "applied", pgm__hist_at(h));
 		}
 	}
 	if (bad > 0) {
-		if (ctx->allow_modified) {
+		if (ctx->cfg.allow_modified) {
 			pgm_warn(ctx, NULL, "%zu applied migration%s changed since %s applied (allowed by --allow-modified): %s",
 				bad, bad == 1 ? "" : "s", bad == 1 ? "it was" : "they were", list.ptr);
 		} else {
@@ -289,12 +289,12 @@ static int check_modified(pgm_ctx *ctx, int64_t cur)
 static size_t count_out_of_order(const pgm_ctx *ctx, int64_t cur, pgm_buf *list)
 {
 	size_t i, n = 0;
-	if (!ctx->history_exists || ctx->history_created)
+	if (!ctx->tgt.history_exists || ctx->tgt.history_created)
 		return 0;
-	for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version < cur; i++) {
-		if (!hist_applied(pgm_db_hist(ctx, ctx->migs[i].pub.version))) {
+	for (i = 0; i < ctx->src->nmigs && ctx->src->migs[i].pub.version < cur; i++) {
+		if (!hist_applied(pgm_db_hist(ctx, ctx->src->migs[i].pub.version))) {
 			if (list && n < 5)
-				pgm_buf_printf(list, "%s%s", list->len ? ", " : "", ctx->migs[i].up_display);
+				pgm_buf_printf(list, "%s%s", list->len ? ", " : "", ctx->src->migs[i].up_display);
 			n++;
 		}
 	}
@@ -404,7 +404,7 @@ static void emit_event(pgm_ctx *ctx, pgm_event_type type, const step *s, double 
 	ev.total = total;
 	ev.file = s->display;
 	ev.version_after = s->after;
-	ev.durable = durable && !ctx->dry_run;
+	ev.durable = durable && !ctx->cfg.dry_run;
 	pgm_emit(ctx, &ev);
 }
 
@@ -432,7 +432,7 @@ static void append_history(pgm_ctx *ctx, pgm_buf *b, const step *s, const char *
 	} else {
 		pgm_buf_printf(b, "INSERT INTO %s (version, name, direction, outcome, checksum, started_at, duration_ms, "
 			"os_user, pgmigrate_version, failed_statement, error) VALUES (%lld, %s, '%s', '%s', '%s', ",
-			ctx->qhistory, (long long)s->m->pub.version, name, s->dir == PGM_UP ? "up" : "down", outcome, s->checksum);
+			ctx->tgt.qhistory, (long long)s->m->pub.version, name, s->dir == PGM_UP ? "up" : "down", outcome, s->checksum);
 		if (timed)
 			pgm_buf_puts(b, "pg_catalog.current_setting('pgmigrate.started')::timestamptz, "
 				"pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - pg_catalog.current_setting('pgmigrate.started')::timestamptz) * 1000, ");
@@ -454,9 +454,9 @@ static void append_tracking(pgm_ctx *ctx, pgm_buf *b, int64_t after)
 {
 	if (after >= 0)
 		pgm_buf_printf(b, "DELETE FROM %s; INSERT INTO %s (version, dirty) VALUES (%lld, false);\n",
-			ctx->qtable, ctx->qtable, (long long)after);
+			ctx->tgt.qtable, ctx->tgt.qtable, (long long)after);
 	else
-		pgm_buf_printf(b, "DELETE FROM %s;\n", ctx->qtable);
+		pgm_buf_printf(b, "DELETE FROM %s;\n", ctx->tgt.qtable);
 }
 
 /* the bookkeeping of a step, in its own transaction: tracking row and history */
@@ -473,13 +473,13 @@ static int log_failure(pgm_ctx *ctx, const step *s)
 	pgm_buf b = PGM_BUF_INIT;
 	const char *msg = ctx->err.message;
 	int committed = 0;
-	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK || !ctx->qhistory)
+	if (!ctx->tgt.conn || ctx->pq->status(ctx->tgt.conn) != CONNECTION_OK || !ctx->tgt.qhistory)
 		return 0;
 	pgm_buf_printf(&b, "BEGIN; %s\n", pgm__sync_local(ctx));
 	append_history(ctx, &b, s, "failed", 0, ctx->err.statement, msg ? msg : "failed");
 	pgm_buf_puts(&b, "COMMIT");
 	if (!b.failed) {
-		PGresult *res = ctx->pq->exec(ctx->conn, b.ptr);
+		PGresult *res = ctx->pq->exec(ctx->tgt.conn, b.ptr);
 		committed = res && ctx->pq->resultStatus(res) == PGRES_COMMAND_OK;
 		if (res)
 			ctx->pq->clear(res);
@@ -495,16 +495,16 @@ static int flush_wal(pgm_ctx *ctx)
 	char *sql;
 	PGresult *res;
 	int ok;
-	if (!ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK)
+	if (!ctx->tgt.conn || ctx->pq->status(ctx->tgt.conn) != CONNECTION_OK)
 		return 0;
 	sql = pgm_aprintf("BEGIN; %sSELECT pg_catalog.txid_current(); COMMIT", pgm__sync_local(ctx));
-	res = sql ? ctx->pq->exec(ctx->conn, sql) : NULL;
+	res = sql ? ctx->pq->exec(ctx->tgt.conn, sql) : NULL;
 	free(sql);
 	ok = res && ctx->pq->resultStatus(res) == PGRES_COMMAND_OK;
 	if (res)
 		ctx->pq->clear(res);
-	if (!ok && ctx->pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
-		ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+	if (!ok && ctx->pq->transactionStatus(ctx->tgt.conn) != PQTRANS_IDLE)
+		ctx->pq->clear(ctx->pq->exec(ctx->tgt.conn, "ROLLBACK"));
 	return ok;
 }
 
@@ -531,14 +531,14 @@ static void note_unflushed(pgm_ctx *ctx, const step *steps, size_t done)
 
 static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 {
-	int dry = ctx->dry_run;
+	int dry = ctx->cfg.dry_run;
 	const pgm_pq_api *pq = ctx->pq;
 	pgm_buf b = PGM_BUF_INIT;
 	size_t *body_off = calloc(k, sizeof *body_off);
 	char mark[48];
 	size_t i, done = 0;
 	int markers = 0, since = 0, rc = 0, failed = 0, skip = 0;
-	int flush = !dry && ctx->plpgsql && !ctx->results_at_batch_end;
+	int flush = !dry && ctx->tgt.plpgsql && !ctx->cfg.results_at_batch_end;
 	double t_prev = 0, wall = pgm_os_now_ms();
 	PGresult *res;
 	long errpos = 0;
@@ -561,8 +561,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			"pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)", mark);
 		if (!dry && i + 1 < k)
 			pgm_buf_puts(&b, ", pg_catalog.set_config('synchronous_commit', 'off', true)");
-		if (ctx->ddl_lock_ms > 0)
-			pgm_buf_printf(&b, ", pg_catalog.set_config('lock_timeout', '%dms', true)", ctx->ddl_lock_ms);
+		if (ctx->cfg.ddl_lock_ms > 0)
+			pgm_buf_printf(&b, ", pg_catalog.set_config('lock_timeout', '%dms', true)", ctx->cfg.ddl_lock_ms);
 		pgm_buf_puts(&b, ";\n");
 		/* The server sends its results when the message ends or its 8 kB buffer
 		 * fills, but a notice at once: one here hands over the marker above, so
@@ -589,15 +589,15 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		free(body_off);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory building the batch");
 	}
-	if (!pq->sendQuery(ctx->conn, b.ptr)) {
+	if (!pq->sendQuery(ctx->tgt.conn, b.ptr)) {
 		rc = pgm_fail_result(ctx, NULL, "could not send the migrations");
 		failed = 1;
 	} else {
 		emit_step(ctx, PGM_EV_STEP_START, &steps[0], 0, base + 1, total);
 	}
-	while (!failed || pq->status(ctx->conn) == CONNECTION_OK) {
+	while (!failed || pq->status(ctx->tgt.conn) == CONNECTION_OK) {
 		ExecStatusType st;
-		if (!(res = pq->getResult(ctx->conn)))
+		if (!(res = pq->getResult(ctx->tgt.conn)))
 			break;
 		st = pq->resultStatus(res);
 		if (st == PGRES_TUPLES_OK && pq->nfields(res) >= 1 && strcmp(pq->fname(res, 0), mark) == 0) {
@@ -605,8 +605,8 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			if (markers > 0 && done < k) {
 				steps[done].m->pub.no_transaction = 0;
 				if (!steps[done].out_of_order)
-					ctx->cur_version = steps[done].after;
-				ctx->steps_done++;
+					ctx->tgt.cur_version = steps[done].after;
+				ctx->tgt.steps_done++;
 				/* the batch's last commit is the synchronous one */
 				emit_done(ctx, &steps[done], t - t_prev, base + (int)done + 1, total, done + 1 == k);
 				done++;
@@ -637,10 +637,10 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 			}
 			failed = 1;
 		} else if (st == PGRES_COPY_IN) {
-			pq->putCopyEnd(ctx->conn, "COPY FROM STDIN is not supported in migration files");
+			pq->putCopyEnd(ctx->tgt.conn, "COPY FROM STDIN is not supported in migration files");
 		} else if (st == PGRES_COPY_OUT) {
 			char *row;
-			while (pq->getCopyData(ctx->conn, &row, 0) > 0)
+			while (pq->getCopyData(ctx->tgt.conn, &row, 0) > 0)
 				pq->freemem(row);
 		} else if (st != PGRES_EMPTY_QUERY) {
 			since++;
@@ -648,7 +648,7 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		pq->clear(res);
 	}
 	if (failed && markers == 0 && errpos > 0 && k > 1 && rc == PGM_ESQL && !dry &&
-	    pq->transactionStatus(ctx->conn) == PQTRANS_IDLE) {
+	    pq->transactionStatus(ctx->tgt.conn) == PQTRANS_IDLE) {
 		/* a syntax error: the server parses the whole message before running any
 		 * of it, so nothing ran. Run the migrations before the bad one, then the
 		 * bad one alone, which fails with its own error and position. */
@@ -693,9 +693,9 @@ static int run_batch(pgm_ctx *ctx, step *steps, size_t k, int base, int total)
 		/* the failure's record is a synchronous commit: it flushes the
 		 * asynchronous commits of the migrations before it (else a no-op one) */
 		int flushed = 0;
-		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
-			if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
-				pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+		if (ctx->tgt.conn && pq->status(ctx->tgt.conn) == CONNECTION_OK) {
+			if (pq->transactionStatus(ctx->tgt.conn) != PQTRANS_IDLE)
+				pq->clear(pq->exec(ctx->tgt.conn, "ROLLBACK"));
 			if (done < k)
 				flushed = log_failure(ctx, &steps[done]);
 			if (!flushed && done > 0)
@@ -725,11 +725,11 @@ static int dirty_begin(pgm_ctx *ctx, int64_t dirty_version)
 
 	if ((rc = pgm_db_set_version(ctx, dirty_version, 1, NULL)) != 0)
 		return rc;
-	if (ctx->ddl_lock_ms > 0) {
+	if (ctx->cfg.ddl_lock_ms > 0) {
 		char set[64];
 		PGresult *res;
-		snprintf(set, sizeof set, "SET lock_timeout = '%dms'", ctx->ddl_lock_ms);
-		res = pq->exec(ctx->conn, set);
+		snprintf(set, sizeof set, "SET lock_timeout = '%dms'", ctx->cfg.ddl_lock_ms);
+		res = pq->exec(ctx->tgt.conn, set);
 		if (!res || pq->resultStatus(res) != PGRES_COMMAND_OK) {
 			rc = pgm_fail_result(ctx, res, "could not set lock_timeout");
 			if (res)
@@ -738,8 +738,8 @@ static int dirty_begin(pgm_ctx *ctx, int64_t dirty_version)
 		}
 		pq->clear(res);
 	}
-	ctx->cur_version = dirty_version;
-	ctx->cur_dirty = 1;
+	ctx->tgt.cur_version = dirty_version;
+	ctx->tgt.cur_dirty = 1;
 	return 0;
 }
 
@@ -751,17 +751,17 @@ static int dirty_end(pgm_ctx *ctx, step *s, double t0, int index, int total)
 	pgm_buf h = PGM_BUF_INIT;
 	int rc;
 
-	if (ctx->ddl_lock_ms > 0)
-		pq->clear(pq->exec(ctx->conn, "RESET lock_timeout"));
+	if (ctx->cfg.ddl_lock_ms > 0)
+		pq->clear(pq->exec(ctx->tgt.conn, "RESET lock_timeout"));
 	append_history(ctx, &h, s, s->dir == PGM_UP ? "applied" : "reverted", 0, 0, NULL);
 	rc = h.failed ? pgm_fail(ctx, PGM_ENOMEM, "out of memory")
 	              : pgm_db_set_version(ctx, s->after, 0, h.ptr);
 	pgm_buf_free(&h);
 	if (rc != 0)
 		return rc;
-	ctx->cur_version = s->after;
-	ctx->cur_dirty = 0;
-	ctx->steps_done++;
+	ctx->tgt.cur_version = s->after;
+	ctx->tgt.cur_dirty = 0;
+	ctx->tgt.steps_done++;
 	/* pgm_db_set_version's commit is synchronous */
 	emit_done(ctx, s, pgm_os_now_ms() - t0, index, total, 1);
 	return 0;
@@ -793,7 +793,7 @@ static int run_notx(pgm_ctx *ctx, step *s, int index, int total)
 			locate(ctx, s, st->start, (int)i + 1);
 			goto dirty;
 		}
-		res = pq->exec(ctx->conn, sql);
+		res = pq->exec(ctx->tgt.conn, sql);
 		es = res ? pq->resultStatus(res) : PGRES_FATAL_ERROR;
 		if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK && es != PGRES_EMPTY_QUERY) {
 			const char *p = res ? pq->resultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
@@ -819,7 +819,7 @@ dirty:
 		char *prev = ctx->err.hint, kept[64];
 		/* the version to record once the step is undone by hand, and once it is finished by hand */
 		long mi = find_version(ctx, s->m->pub.version);
-		long long undone = s->dir == PGM_UP ? (mi > 0 ? (long long)ctx->migs[mi - 1].pub.version : -1LL)
+		long long undone = s->dir == PGM_UP ? (mi > 0 ? (long long)ctx->src->migs[mi - 1].pub.version : -1LL)
 		                                    : (long long)s->m->pub.version;
 		ctx->err.hint = NULL;
 		if (stmt > 2)
@@ -861,13 +861,13 @@ static int run_golang(pgm_ctx *ctx, step *s, int index, int total)
 		"BEGIN/COMMIT", s->display, s->tx.why);
 	if ((rc = dirty_begin(ctx, dirty_version)) != 0)
 		return rc;
-	if (!pq->sendQuery(ctx->conn, s->body)) {
+	if (!pq->sendQuery(ctx->tgt.conn, s->body)) {
 		rc = pgm_fail_result(ctx, NULL, "could not send the migration");
 		failed = 1;
 	}
-	while (!failed || pq->status(ctx->conn) == CONNECTION_OK) {
+	while (!failed || pq->status(ctx->tgt.conn) == CONNECTION_OK) {
 		ExecStatusType st;
-		if (!(res = pq->getResult(ctx->conn)))
+		if (!(res = pq->getResult(ctx->tgt.conn)))
 			break;
 		st = pq->resultStatus(res);
 		if (st == PGRES_FATAL_ERROR) {
@@ -878,17 +878,17 @@ static int run_golang(pgm_ctx *ctx, step *s, int index, int total)
 			}
 			failed = 1;
 		} else if (st == PGRES_COPY_IN) {
-			pq->putCopyEnd(ctx->conn, "COPY FROM STDIN is not supported in migration files");
+			pq->putCopyEnd(ctx->tgt.conn, "COPY FROM STDIN is not supported in migration files");
 		} else if (st == PGRES_COPY_OUT) {
 			char *row;
-			while (pq->getCopyData(ctx->conn, &row, 0) > 0)
+			while (pq->getCopyData(ctx->tgt.conn, &row, 0) > 0)
 				pq->freemem(row);
 		} else if (st != PGRES_EMPTY_QUERY && !failed) {
 			done++;
 		}
 		pq->clear(res);
 	}
-	if (!failed && pq->transactionStatus(ctx->conn) != PQTRANS_IDLE) {
+	if (!failed && pq->transactionStatus(ctx->tgt.conn) != PQTRANS_IDLE) {
 		/* check_txctl refuses what it sees ends inside a transaction; this is what it cannot see */
 		rc = pgm_fail(ctx, PGM_ESQL, "the migration left a transaction open");
 		failed = 1;
@@ -901,8 +901,8 @@ static int run_golang(pgm_ctx *ctx, step *s, int index, int total)
 			locate(ctx, s, s->lex.stmts[done].start, (int)done + 1);
 		else
 			locate(ctx, s, s->len, 0);
-		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_OK && pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
-			pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+		if (ctx->tgt.conn && pq->status(ctx->tgt.conn) == CONNECTION_OK && pq->transactionStatus(ctx->tgt.conn) != PQTRANS_IDLE)
+			pq->clear(pq->exec(ctx->tgt.conn, "ROLLBACK"));
 		goto dirty;
 	}
 	return dirty_end(ctx, s, t0, index, total);
@@ -913,7 +913,7 @@ dirty:
 		int stmt = ctx->err.statement;
 		char *prev = ctx->err.hint, kept[96];
 		long mi = find_version(ctx, s->m->pub.version);
-		long long undone = s->dir == PGM_UP ? (mi > 0 ? (long long)ctx->migs[mi - 1].pub.version : -1LL)
+		long long undone = s->dir == PGM_UP ? (mi > 0 ? (long long)ctx->src->migs[mi - 1].pub.version : -1LL)
 		                                    : (long long)s->m->pub.version;
 		/* as one query, what a COMMIT among the statements that finished ended
 		 * stays; the rest rolled back (none finished after a syntax error: the
@@ -991,7 +991,7 @@ static int check_body(pgm_ctx *ctx, step *s)
 			const pgm_stmt *st = &s->lex.stmts[i];
 			/* ADD VALUE needs its own transaction only before PostgreSQL 12; with
 			 * no server (validate --offline) pgm_validate warns instead */
-			if (st->notx && (!st->notx_before_12 || (ctx->server_version > 0 && ctx->server_version < 120000))) {
+			if (st->notx && (!st->notx_before_12 || (ctx->tgt.server_version > 0 && ctx->tgt.server_version < 120000))) {
 				notx++;
 				if (first == s->lex.count)
 					first = i;
@@ -1127,11 +1127,11 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	emit_step(ctx, PGM_EV_STEP_START, s, 0, index, total);
 	pgm_sha256_init(&sha);
 	pgm_buf_puts(&b, pgm__db_session_sql(ctx));
-	pgm_buf_puts(&b, ctx->dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");
-	if (ctx->ddl_lock_ms > 0)
-		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", ctx->ddl_lock_ms);
+	pgm_buf_puts(&b, ctx->cfg.dry_run ? "SAVEPOINT pgm_step;" : "BEGIN;");
+	if (ctx->cfg.ddl_lock_ms > 0)
+		pgm_buf_printf(&b, " SET LOCAL lock_timeout = '%dms';", ctx->cfg.ddl_lock_ms);
 	pgm_buf_puts(&b, " SELECT pg_catalog.set_config('pgmigrate.started', pg_catalog.clock_timestamp()::text, true)");
-	res = pq->exec(ctx->conn, b.ptr);
+	res = pq->exec(ctx->tgt.conn, b.ptr);
 	pgm_buf_reset(&b);
 	if (!res || pq->resultStatus(res) != PGRES_TUPLES_OK) {
 		rc = pgm_fail_result(ctx, res, "could not begin the migration");
@@ -1234,7 +1234,7 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 			for (i = 0; i < lx.count && lx.stmts[i].end <= cut; i++)
 				nstmts++;
 			tail.ptr[cut] = '\0';
-			res = pq->exec(ctx->conn, tail.ptr);
+			res = pq->exec(ctx->tgt.conn, tail.ptr);
 			tail.ptr[cut] = saved;
 			if (!res || (pq->resultStatus(res) != PGRES_COMMAND_OK && pq->resultStatus(res) != PGRES_TUPLES_OK &&
 			             pq->resultStatus(res) != PGRES_EMPTY_QUERY)) {
@@ -1275,15 +1275,15 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	pgm_checksum_end(&sha, &cr, s->checksum);
 	/* its COMMIT is durable when it returns, whatever the server's default or
 	 * the file (or a migration before it) set */
-	if (!ctx->dry_run)
+	if (!ctx->cfg.dry_run)
 		pgm_buf_puts(&b, pgm__sync_local(ctx));
 	append_bookkeeping(ctx, &b, s);
-	pgm_buf_puts(&b, ctx->dry_run ? "RELEASE SAVEPOINT pgm_step" : "COMMIT");
+	pgm_buf_puts(&b, ctx->cfg.dry_run ? "RELEASE SAVEPOINT pgm_step" : "COMMIT");
 	if (b.failed) {
 		rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 		goto out;
 	}
-	res = pq->exec(ctx->conn, b.ptr);
+	res = pq->exec(ctx->tgt.conn, b.ptr);
 	if (!res || pq->resultStatus(res) != PGRES_COMMAND_OK) {
 		rc = pgm_fail_result(ctx, res, "could not record the migration");
 		if (res)
@@ -1292,15 +1292,15 @@ static int run_stream(pgm_ctx *ctx, step *s, int index, int total)
 	}
 	pq->clear(res);
 	if (!s->out_of_order)
-		ctx->cur_version = s->after;
-	ctx->steps_done++;
+		ctx->tgt.cur_version = s->after;
+	ctx->tgt.steps_done++;
 	emit_done(ctx, s, pgm_os_now_ms() - t0, index, total, 1);
 
 out:
 	if (rc != 0) {
-		if (ctx->conn && pq->status(ctx->conn) == CONNECTION_OK && !ctx->dry_run) {
-			if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE)
-				pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+		if (ctx->tgt.conn && pq->status(ctx->tgt.conn) == CONNECTION_OK && !ctx->cfg.dry_run) {
+			if (pq->transactionStatus(ctx->tgt.conn) != PQTRANS_IDLE)
+				pq->clear(pq->exec(ctx->tgt.conn, "ROLLBACK"));
 			log_failure(ctx, s); /* checksum unknown: the file was not read to its end */
 		}
 		add_hint(ctx);
@@ -1348,7 +1348,7 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 	memset(&ev, 0, sizeof ev);
 	ev.type = PGM_EV_PLAN;
 	ev.total = (int)n;
-	ev.version_after = ctx->cur_version;
+	ev.version_after = ctx->tgt.cur_version;
 	pgm_emit(ctx, &ev);
 	if ((rc = check_plan_files(ctx, steps, n)) != 0)
 		return rc;
@@ -1362,7 +1362,7 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 		}
 		/* gather a batch of transactional steps (one at a time in a dry run,
 		 * which runs inside one transaction: each failure is then its own) */
-		while (i + k < n && k < (ctx->dry_run ? 1u : BATCH_MAX_STEPS)) {
+		while (i + k < n && k < (ctx->cfg.dry_run ? 1u : BATCH_MAX_STEPS)) {
 			step *s = &steps[i + k];
 			if ((rc = load_step(ctx, s)) != 0 || (!s->stream && (rc = check_body(ctx, s)) != 0)) {
 				emit_step(ctx, PGM_EV_STEP_FAILED, s, 0, (int)(i + k) + 1, (int)n);
@@ -1400,21 +1400,21 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 		}
 		if (k > 0) {
 			size_t j;
-			int before = ctx->steps_done;
+			int before = ctx->tgt.steps_done;
 			rc = run_batch(ctx, steps + i, k, (int)i, (int)n);
 			for (j = 0; j < k; j++)
 				free_step_body(&steps[i + j]);
-			if (rc == PGM_ESQL && strcmp(ctx->err.sqlstate, "55P03") == 0 && attempts < ctx->retries && !ctx->dry_run) {
+			if (rc == PGM_ESQL && strcmp(ctx->err.sqlstate, "55P03") == 0 && attempts < ctx->cfg.retries && !ctx->cfg.dry_run) {
 				/* lock_timeout: the migration was rolled back; the ones before it
 				 * stay committed. Back off and go on from the one that failed. */
 				int delay = 500 << attempts;
-				size_t failed_at = i + (size_t)(ctx->steps_done - before);
+				size_t failed_at = i + (size_t)(ctx->tgt.steps_done - before);
 				attempts++;
 				if (delay > 10000)
 					delay = 10000;
 				pgm_warn(ctx, steps[failed_at].display, "%s could not get a lock within %gs (%s): rolled back, retry %d of %d in %.1fs",
-					steps[failed_at].display, ctx->ddl_lock_timeout, ctx->err.message ? ctx->err.message : "lock timeout",
-					attempts, ctx->retries, delay / 1000.0);
+					steps[failed_at].display, ctx->cfg.ddl_lock_timeout, ctx->err.message ? ctx->err.message : "lock timeout",
+					attempts, ctx->cfg.retries, delay / 1000.0);
 				pgm_os_sleep_ms(delay);
 				i = failed_at;
 				rc = 0;
@@ -1425,7 +1425,7 @@ static int run_steps(pgm_ctx *ctx, step *steps, size_t n)
 			rc = run_stream(ctx, &steps[i], (int)i + 1, (int)n);
 			free_step_body(&steps[i]);
 			i++;
-		} else if (ctx->dry_run) {
+		} else if (ctx->cfg.dry_run) {
 			pgm_warn(ctx, steps[i].display, "%s runs outside a transaction: not rehearsed by --dry-run", steps[i].display);
 			emit_step(ctx, PGM_EV_STEP_SKIPPED, &steps[i], 0, (int)i + 1, (int)n);
 			free_step_body(&steps[i]);
@@ -1448,13 +1448,13 @@ static int run_plan(pgm_ctx *ctx, step *steps, size_t n)
 {
 	int rc = n ? run_steps(ctx, steps, n) : 0;
 	free(steps);
-	if (ctx->dry_run && ctx->conn) {
+	if (ctx->cfg.dry_run && ctx->tgt.conn) {
 		pgm_event ev;
-		ctx->pq->clear(ctx->pq->exec(ctx->conn, "ROLLBACK"));
+		ctx->pq->clear(ctx->pq->exec(ctx->tgt.conn, "ROLLBACK"));
 		memset(&ev, 0, sizeof ev);
 		ev.type = PGM_EV_INFO;
 		ev.message = "dry run: everything was rolled back; the database is unchanged";
-		ev.version_after = ctx->cur_version;
+		ev.version_after = ctx->tgt.cur_version;
 		pgm_emit(ctx, &ev);
 	}
 	return rc;
@@ -1464,26 +1464,26 @@ static int run_plan(pgm_ctx *ctx, step *steps, size_t n)
 static int plan_up(pgm_ctx *ctx, int64_t cur, int64_t to, int limit, step **out, size_t *out_n)
 {
 	size_t i, n = 0;
-	step *steps = calloc(ctx->nmigs ? ctx->nmigs : 1, sizeof *steps);
+	step *steps = calloc(ctx->src->nmigs ? ctx->src->nmigs : 1, sizeof *steps);
 	if (!steps)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	/* out-of-order versions first (only planned when --allow-out-of-order let
 	 * them through): the tracking row stays at the current version */
-	if (ctx->allow_out_of_order && count_out_of_order(ctx, cur, NULL) > 0) {
-		for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version < cur; i++) {
-			if (hist_applied(pgm_db_hist(ctx, ctx->migs[i].pub.version)) || ctx->migs[i].pub.version > to)
+	if (ctx->cfg.allow_out_of_order && count_out_of_order(ctx, cur, NULL) > 0) {
+		for (i = 0; i < ctx->src->nmigs && ctx->src->migs[i].pub.version < cur; i++) {
+			if (hist_applied(pgm_db_hist(ctx, ctx->src->migs[i].pub.version)) || ctx->src->migs[i].pub.version > to)
 				continue;
 			if (limit > 0 && n >= (size_t)limit)
 				break;
-			steps[n].m = &ctx->migs[i];
+			steps[n].m = &ctx->src->migs[i];
 			steps[n].dir = PGM_UP;
 			steps[n].after = cur;
 			steps[n].out_of_order = 1;
 			n++;
 		}
 	}
-	for (i = 0; i < ctx->nmigs; i++) {
-		pgm_mig *m = &ctx->migs[i];
+	for (i = 0; i < ctx->src->nmigs; i++) {
+		pgm_mig *m = &ctx->src->migs[i];
 		if (m->pub.version <= cur || m->pub.version > to)
 			continue;
 		if (limit > 0 && n >= (size_t)limit)
@@ -1513,13 +1513,13 @@ static int plan_down(pgm_ctx *ctx, int64_t cur, int count, int64_t to, step **ou
 	if (!steps)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	for (j = ci; j >= 0; j--) {
-		pgm_mig *m = &ctx->migs[j];
+		pgm_mig *m = &ctx->src->migs[j];
 		if (count >= 0 && n >= (size_t)count)
 			break;
 		if (count < 0 && m->pub.version <= to)
 			break;
 		/* an out-of-order version that never ran has nothing to undo */
-		if (j < ci && ctx->history_exists && !ctx->history_created && !hist_applied(pgm_db_hist(ctx, m->pub.version)))
+		if (j < ci && ctx->tgt.history_exists && !ctx->tgt.history_created && !hist_applied(pgm_db_hist(ctx, m->pub.version)))
 			continue;
 		if (!m->down_path) {
 			free(steps);
@@ -1541,8 +1541,8 @@ static int plan_down(pgm_ctx *ctx, int64_t cur, int count, int64_t to, step **ou
 		{
 			long p;
 			for (p = j - 1; p >= 0; p--)
-				if (!ctx->history_exists || ctx->history_created || hist_applied(pgm_db_hist(ctx, ctx->migs[p].pub.version))) {
-					steps[n].after = ctx->migs[p].pub.version;
+				if (!ctx->tgt.history_exists || ctx->tgt.history_created || hist_applied(pgm_db_hist(ctx, ctx->src->migs[p].pub.version))) {
+					steps[n].after = ctx->src->migs[p].pub.version;
 					break;
 				}
 		}
@@ -1562,7 +1562,7 @@ static int check_up_integrity(pgm_ctx *ctx, int64_t cur)
 	if ((rc = check_modified(ctx, cur)) != 0)
 		return rc;
 	n = count_out_of_order(ctx, cur, &list);
-	if (n > 0 && !ctx->allow_out_of_order) {
+	if (n > 0 && !ctx->cfg.allow_out_of_order) {
 		rc = pgm_fail(ctx, PGM_EINTEGRITY, "%zu migration%s older than the current version %lld %s never applied",
 			n, n == 1 ? "" : "s", (long long)cur, n == 1 ? "was" : "were");
 		pgm_set_detail(ctx, "%s%s (merged from another branch after newer migrations ran here?); "
@@ -1618,12 +1618,12 @@ int pgm_goto(pgm_ctx *ctx, int64_t version)
 	int dirty, rc;
 	step *steps = NULL;
 	size_t n = 0;
-	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
+	if (!ctx->src->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
 	if (find_version(ctx, version) < 0) {
 		rc = pgm_fail(ctx, PGM_ENOTFOUND, "no migration has version %lld", (long long)version);
 		ctx->err.version = version;
-		pgm_set_hint(ctx, "`pgmigrate status` lists the versions in \"%s\"", ctx->path);
+		pgm_set_hint(ctx, "`pgmigrate status` lists the versions in \"%s\"", ctx->cfg.path);
 		return rc;
 	}
 	if ((rc = prepare(ctx, 1, &cur, &dirty)) != 0 || (rc = check_state(ctx, cur, dirty)) != 0)
@@ -1645,8 +1645,8 @@ int pgm_force(pgm_ctx *ctx, int64_t version)
 	int dirty, rc;
 	if (version < -1)
 		return pgm_fail(ctx, PGM_EUSAGE, "invalid version %lld: use -1 (nothing applied) or a migration version", (long long)version);
-	ctx->steps_done = 0;
-	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
+	ctx->tgt.steps_done = 0;
+	if (!ctx->src->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
 	if (version >= 0 && find_version(ctx, version) < 0)
 		pgm_warn(ctx, NULL, "no migration file has version %lld; recording it anyway", (long long)version);
@@ -1663,33 +1663,33 @@ int pgm_force(pgm_ctx *ctx, int64_t version)
 		char *osu = pgm_db_literal(ctx, pgm__os_user(ctx));
 		size_t i;
 		int have_v = 0;
-		for (i = 0; i < ctx->nmigs && ctx->migs[i].pub.version <= version; i++) {
+		for (i = 0; i < ctx->src->nmigs && ctx->src->migs[i].pub.version <= version; i++) {
 			char sum[65] = "", *name;
-			if (hist_applied(pgm_db_hist(ctx, ctx->migs[i].pub.version)) && ctx->migs[i].pub.version != version)
+			if (hist_applied(pgm_db_hist(ctx, ctx->src->migs[i].pub.version)) && ctx->src->migs[i].pub.version != version)
 				continue;
-			if (ctx->migs[i].pub.version == version)
+			if (ctx->src->migs[i].pub.version == version)
 				have_v = 1;
-			if (ctx->migs[i].up_path && file_checksum(ctx, &ctx->migs[i], sum) != 0)
+			if (ctx->src->migs[i].up_path && file_checksum(ctx, &ctx->src->migs[i], sum) != 0)
 				sum[0] = '\0';
-			name = pgm_db_literal(ctx, ctx->migs[i].name);
+			name = pgm_db_literal(ctx, ctx->src->migs[i].name);
 			pgm_buf_printf(&x, "INSERT INTO %s (version, name, direction, outcome, checksum, os_user, pgmigrate_version) "
-				"VALUES (%lld, %s, 'force', 'forced', %s%s%s, %s, '%s');\n", ctx->qhistory,
-				(long long)ctx->migs[i].pub.version, name ? name : "''", sum[0] ? "'" : "", sum[0] ? sum : "NULL",
+				"VALUES (%lld, %s, 'force', 'forced', %s%s%s, %s, '%s');\n", ctx->tgt.qhistory,
+				(long long)ctx->src->migs[i].pub.version, name ? name : "''", sum[0] ? "'" : "", sum[0] ? sum : "NULL",
 				sum[0] ? "'" : "", osu ? osu : "''", PGM_VERSION_STRING);
 			free(name);
 		}
 		if (version >= 0 && !have_v)
 			pgm_buf_printf(&x, "INSERT INTO %s (version, name, direction, outcome, os_user, pgmigrate_version) "
-				"VALUES (%lld, '', 'force', 'forced', %s, '%s');\n", ctx->qhistory, (long long)version,
+				"VALUES (%lld, '', 'force', 'forced', %s, '%s');\n", ctx->tgt.qhistory, (long long)version,
 				osu ? osu : "''", PGM_VERSION_STRING);
-		for (i = 0; i < ctx->nhist; i++) {
-			const pgm_hist *h = &ctx->hist[i];
+		for (i = 0; i < ctx->tgt.nhist; i++) {
+			const pgm_hist *h = &ctx->tgt.hist[i];
 			char *name;
 			if (h->version <= version || !hist_applied(h))
 				continue;
 			name = pgm_db_literal(ctx, h->name ? h->name : "");
 			pgm_buf_printf(&x, "INSERT INTO %s (version, name, direction, outcome, os_user, pgmigrate_version) "
-				"VALUES (%lld, %s, 'force', 'reverted', %s, '%s');\n", ctx->qhistory, (long long)h->version,
+				"VALUES (%lld, %s, 'force', 'reverted', %s, '%s');\n", ctx->tgt.qhistory, (long long)h->version,
 				name ? name : "''", osu ? osu : "''", PGM_VERSION_STRING);
 			free(name);
 		}
@@ -1703,8 +1703,8 @@ int pgm_force(pgm_ctx *ctx, int64_t version)
 		if (rc != 0)
 			return rc;
 	}
-	ctx->cur_version = version;
-	ctx->cur_dirty = 0;
+	ctx->tgt.cur_version = version;
+	ctx->tgt.cur_dirty = 0;
 	return 0;
 }
 
@@ -1712,8 +1712,8 @@ int pgm_version(pgm_ctx *ctx, int64_t *out_version, int *out_dirty)
 {
 	int rc = pgm_db_read_state(ctx, 0, NULL, out_version, out_dirty);
 	if (rc == 0) {
-		ctx->cur_version = *out_version;
-		ctx->cur_dirty = *out_dirty;
+		ctx->tgt.cur_version = *out_version;
+		ctx->tgt.cur_dirty = *out_dirty;
 	}
 	return rc;
 }
@@ -1733,7 +1733,7 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 	*out = NULL;
 	if (!st)
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0) {
+	if (!ctx->src->loaded && (rc = pgm_load(ctx)) != 0) {
 		free(st);
 		return rc;
 	}
@@ -1747,16 +1747,16 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 	}
 	pgm__prehash_limit(ctx, st->version);
 	st->table_exists = exists;
-	st->rows = calloc(ctx->nmigs + ctx->nhist + 1, sizeof *st->rows);
+	st->rows = calloc(ctx->src->nmigs + ctx->tgt.nhist + 1, sizeof *st->rows);
 	st->target = pgm_ctx_target_masked(ctx, NULL);
-	st->table = pgm_strdup(ctx->qtable ? ctx->qtable : ctx->table_name);
-	st->server_version = ctx->server_version;
+	st->table = pgm_strdup(ctx->tgt.qtable ? ctx->tgt.qtable : ctx->cfg.table_name);
+	st->server_version = ctx->tgt.server_version;
 	if (!st->rows) {
 		pgm_status_free(st);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	}
-	for (i = 0; i < ctx->nmigs; i++) {
-		pgm_mig *m = &ctx->migs[i];
+	for (i = 0; i < ctx->src->nmigs; i++) {
+		pgm_mig *m = &ctx->src->migs[i];
 		const pgm_hist *h = pgm_db_hist(ctx, m->pub.version);
 		pgm_status_row *r;
 		if (st->version >= 0 && m->pub.version > st->version && (n == 0 || st->rows[n - 1].version < st->version) &&
@@ -1778,7 +1778,7 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 				r->detail = h->error, r->failed_statement = h->failed_statement;
 		} else if (m->pub.version <= st->version) {
 			r->state = PGM_ST_APPLIED;
-			if (ctx->history_exists && !hist_applied(h) && m->pub.version < st->version) {
+			if (ctx->tgt.history_exists && !hist_applied(h) && m->pub.version < st->version) {
 				r->state = PGM_ST_OUT_OF_ORDER;
 				r->detail = "never applied, although the database is at a later version (a branch merged late?): "
 					"`pgmigrate up` refuses it without --allow-out-of-order";
@@ -1795,8 +1795,8 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 		}
 	}
 	/* applied (per the history) but the file is gone */
-	for (i = 0; i < ctx->nhist; i++) {
-		const pgm_hist *h = &ctx->hist[i];
+	for (i = 0; i < ctx->tgt.nhist; i++) {
+		const pgm_hist *h = &ctx->tgt.hist[i];
 		size_t j;
 		if (!hist_applied(h) || h->version > st->version || h->version < 0 || find_version(ctx, h->version) >= 0)
 			continue;
@@ -1823,8 +1823,8 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 	}
 	qsort(st->rows, n, sizeof *st->rows, cmp_row);
 	st->count = n;
-	ctx->cur_version = st->version;
-	ctx->cur_dirty = st->dirty;
+	ctx->tgt.cur_version = st->version;
+	ctx->tgt.cur_dirty = st->dirty;
 	*out = st;
 	return 0;
 }
@@ -1832,9 +1832,9 @@ int pgm_status_get(pgm_status **out, pgm_ctx *ctx)
 int pgm__status_get_read_all(pgm_status **out, pgm_ctx *ctx)
 {
 	int rc;
-	ctx->sumcache_skip = 1;
+	ctx->src->sumcache_skip = 1;
 	rc = pgm_status_get(out, ctx);
-	ctx->sumcache_skip = 0;
+	ctx->src->sumcache_skip = 0;
 	return rc;
 }
 
@@ -1969,8 +1969,8 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 	if (rc != 0)
 		add_ctx_problem(v, ctx, "invalid_files");
 
-	for (i = 0; i < ctx->nmigs; i++) {
-		pgm_mig *m = &ctx->migs[i];
+	for (i = 0; i < ctx->src->nmigs; i++) {
+		pgm_mig *m = &ctx->src->migs[i];
 		int d;
 		if (!m->down_path)
 			add_problem(v, "warning", "no_down", m->up_display, 0, 0, m->pub.version,
@@ -2085,7 +2085,7 @@ int pgm_validate(pgm_validation **out, pgm_ctx *ctx, int with_db)
 			}
 		}
 	}
-	pre12_report(v, pre12, npre12, v->db_checked ? ctx->server_version : 0);
+	pre12_report(v, pre12, npre12, v->db_checked ? ctx->tgt.server_version : 0);
 	pgm_error_clear(ctx);
 	*out = v;
 	return 0;

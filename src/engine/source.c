@@ -128,12 +128,12 @@ static int cmp_mig(const void *a, const void *b)
 
 static void prehash_join(pgm_ctx *ctx, int finish);
 
-/* version -> index + 1 into ctx->migs (0: empty), open addressing; nslots
+/* version -> index + 1 into ctx->src->migs (0: empty), open addressing; nslots
  * is a power of two above twice the number of files, so it never fills */
 static size_t *slot_of(size_t *slots, size_t nslots, const pgm_ctx *ctx, int64_t v)
 {
 	size_t i = (size_t)(((uint64_t)v * 0x9E3779B97F4A7C15ull) >> 17) & (nslots - 1);
-	while (slots[i] && ctx->migs[slots[i] - 1].pub.version != v)
+	while (slots[i] && ctx->src->migs[slots[i] - 1].pub.version != v)
 		i = (i + 1) & (nslots - 1);
 	return &slots[i];
 }
@@ -142,28 +142,57 @@ static void free_migs(pgm_ctx *ctx)
 {
 	size_t i;
 	prehash_join(ctx, 0);
-	for (i = 0; i < ctx->nmigs; i++) {
-		free(ctx->migs[i].name);
-		free(ctx->migs[i].up_path);
-		free(ctx->migs[i].down_path);
-		free(ctx->migs[i].up_display);
-		free(ctx->migs[i].down_display);
+	for (i = 0; i < ctx->src->nmigs; i++) {
+		free(ctx->src->migs[i].name);
+		free(ctx->src->migs[i].up_path);
+		free(ctx->src->migs[i].down_path);
+		free(ctx->src->migs[i].up_display);
+		free(ctx->src->migs[i].down_display);
 	}
-	free(ctx->migs);
-	ctx->migs = NULL;
-	ctx->nmigs = 0;
-	ctx->loaded = 0;
+	free(ctx->src->migs);
+	ctx->src->migs = NULL;
+	ctx->src->nmigs = 0;
+	ctx->src->loaded = 0;
 }
 
+pgm_source *pgm__source_new(void)
+{
+	pgm_source *src = calloc(1, sizeof *src);
+	if (src)
+		src->refs = 1;
+	return src;
+}
+
+/* references are taken and dropped by the thread that owns the runs
+ * (before they start and after they end), never by the runs' threads */
+pgm_source *pgm__source_ref(pgm_source *src)
+{
+	src->refs++;
+	return src;
+}
+
+void pgm__source_unref(pgm_source *src)
+{
+	if (src && --src->refs == 0)
+		free(src);
+}
+
+/* the context lets go of its source: the last user also joins the hashing
+ * thread, writes the checksum cache back and frees the files */
 void pgm__source_free(pgm_ctx *ctx)
 {
-	free_migs(ctx);
+	if (!ctx->src)
+		return;
+	if (ctx->src->refs == 1)
+		free_migs(ctx);
+	pgm__source_unref(ctx->src);
+	ctx->src = NULL;
 }
 
 /* the display path: the folder as the user gave it, joined with the name */
 static char *display_path(const pgm_ctx *ctx, const char *fn)
 {
-	return pgm_os_path_join(ctx->path, fn);
+	return pgm_os_path_join(ctx->cfg.path, fn);
 }
 
 int pgm_load(pgm_ctx *ctx)
@@ -178,8 +207,8 @@ int pgm_load(pgm_ctx *ctx)
 	s.ctx = ctx;
 	free_migs(ctx);
 
-	if (pgm_os_listdir(ctx->path, collect, &s, errbuf, sizeof errbuf) != 0) {
-		rc = pgm_fail(ctx, PGM_EIO, "could not read the migrations folder \"%s\"", ctx->path);
+	if (pgm_os_listdir(ctx->cfg.path, collect, &s, errbuf, sizeof errbuf) != 0) {
+		rc = pgm_fail(ctx, PGM_EIO, "could not read the migrations folder \"%s\"", ctx->cfg.path);
 		pgm_set_detail(ctx, "%s", errbuf);
 		pgm_set_hint(ctx, "run pgmigrate in the project folder or below it (it looks for migrations/ up to the top of the "
 			"git work tree), or pass --path DIR (or set PGMIGRATE_PATH)");
@@ -232,21 +261,21 @@ int pgm_load(pgm_ctx *ctx)
 		}
 		slot = slot_of(slots, nslots, ctx, v);
 		if (*slot)
-			mig = &ctx->migs[*slot - 1];
+			mig = &ctx->src->migs[*slot - 1];
 		if (!mig) {
-			if (ctx->nmigs == cap) {
+			if (ctx->src->nmigs == cap) {
 				size_t ncap = cap ? cap * 2 : 64;
-				pgm_mig *n = realloc(ctx->migs, ncap * sizeof *n);
+				pgm_mig *n = realloc(ctx->src->migs, ncap * sizeof *n);
 				if (!n) {
 					free(disp);
 					rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 					goto out;
 				}
-				ctx->migs = n;
+				ctx->src->migs = n;
 				cap = ncap;
 			}
-			mig = &ctx->migs[ctx->nmigs++];
-			*slot = ctx->nmigs;
+			mig = &ctx->src->migs[ctx->src->nmigs++];
+			*slot = ctx->src->nmigs;
 			memset(mig, 0, sizeof *mig);
 			mig->pub.version = v;
 			mig->name = pgm_strdup(namebuf);
@@ -278,25 +307,25 @@ int pgm_load(pgm_ctx *ctx)
 			}
 		}
 		if (dir == PGM_UP) {
-			mig->up_path = pgm_os_path_join(ctx->path, s.names[i]);
+			mig->up_path = pgm_os_path_join(ctx->cfg.path, s.names[i]);
 			mig->up_display = disp;
 			mig->pub.up_file = disp;
 		} else {
-			mig->down_path = pgm_os_path_join(ctx->path, s.names[i]);
+			mig->down_path = pgm_os_path_join(ctx->cfg.path, s.names[i]);
 			mig->down_display = disp;
 			mig->pub.down_file = disp;
 		}
 	}
-	if (ctx->nmigs)
-		qsort(ctx->migs, ctx->nmigs, sizeof *ctx->migs, cmp_mig);
-	for (i = 0; i < ctx->nmigs; i++) {
+	if (ctx->src->nmigs)
+		qsort(ctx->src->migs, ctx->src->nmigs, sizeof *ctx->src->migs, cmp_mig);
+	for (i = 0; i < ctx->src->nmigs; i++) {
 		/* pointers into the array moved with qsort: refresh them */
-		ctx->migs[i].pub.name = ctx->migs[i].name;
-		ctx->migs[i].pub.up_file = ctx->migs[i].up_display;
-		ctx->migs[i].pub.down_file = ctx->migs[i].down_display;
-		if (!ctx->migs[i].up_path) {
+		ctx->src->migs[i].pub.name = ctx->src->migs[i].name;
+		ctx->src->migs[i].pub.up_file = ctx->src->migs[i].up_display;
+		ctx->src->migs[i].pub.down_file = ctx->src->migs[i].down_display;
+		if (!ctx->src->migs[i].up_path) {
 			if (!first_problem)
-				first_problem = pgm_aprintf("%s has no matching up migration", ctx->migs[i].down_display);
+				first_problem = pgm_aprintf("%s has no matching up migration", ctx->src->migs[i].down_display);
 			s.bad++;
 		}
 	}
@@ -307,7 +336,7 @@ int pgm_load(pgm_ctx *ctx)
 		pgm_set_hint(ctx, "every version needs exactly one {version}_{name}.up.sql (and usually one .down.sql); nothing was run");
 		goto out;
 	}
-	ctx->loaded = 1;
+	ctx->src->loaded = 1;
 out:
 	free(slots);
 	for (i = 0; i < s.count; i++)
@@ -321,12 +350,12 @@ out:
 
 size_t pgm_count(const pgm_ctx *ctx)
 {
-	return ctx->nmigs;
+	return ctx->src->nmigs;
 }
 
 const pgm_migration *pgm_get(const pgm_ctx *ctx, size_t i)
 {
-	return i < ctx->nmigs ? &ctx->migs[i].pub : NULL;
+	return i < ctx->src->nmigs ? &ctx->src->migs[i].pub : NULL;
 }
 
 /* a migration file, open: readable, and a regular file (pgm_os_fopen_read
@@ -492,9 +521,9 @@ int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name)
 		pgm_set_hint(ctx, "for example: pgmigrate new create_reviews_table");
 		return rc;
 	}
-	if (!pgm_os_isdir(ctx->path)) {
+	if (!pgm_os_isdir(ctx->cfg.path)) {
 		free(clean);
-		rc = pgm_fail(ctx, PGM_EIO, "the migrations folder \"%s\" does not exist", ctx->path);
+		rc = pgm_fail(ctx, PGM_EIO, "the migrations folder \"%s\" does not exist", ctx->cfg.path);
 		pgm_set_hint(ctx, "create it, or run pgmigrate in the project folder or below it (or pass --path DIR)");
 		return rc;
 	}
@@ -502,8 +531,8 @@ int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name)
 		free(clean);
 		return rc;
 	}
-	if (ctx->nmigs > 0) {
-		const pgm_mig *last = &ctx->migs[ctx->nmigs - 1];
+	if (ctx->src->nmigs > 0) {
+		const pgm_mig *last = &ctx->src->migs[ctx->src->nmigs - 1];
 		width = version_width(last);
 		next = last->pub.version + 1;
 	}
@@ -521,10 +550,10 @@ int pgm_new(char **out_up, char **out_down, pgm_ctx *ctx, const char *name)
 	snprintf(vbuf, sizeof vbuf, "%0*lld", width, (long long)next);
 
 	fn = pgm_aprintf("%s_%s.up.sql", vbuf, clean);
-	up = pgm_os_path_join(ctx->path, fn);
+	up = pgm_os_path_join(ctx->cfg.path, fn);
 	free(fn);
 	fn = pgm_aprintf("%s_%s.down.sql", vbuf, clean);
-	down = pgm_os_path_join(ctx->path, fn);
+	down = pgm_os_path_join(ctx->cfg.path, fn);
 	free(fn);
 
 	body = pgm_aprintf(
@@ -686,11 +715,11 @@ static char *sumcache_path(const pgm_ctx *ctx, char **out_folder)
 	pgm_sha256 h;
 
 	*out_folder = NULL;
-	if (ctx->sumcache_skip || (ctx->sumcache_dir && strcmp(ctx->sumcache_dir, "off") == 0) ||
-	    !pgm_os_stamps_trusted(ctx->path))
+	if (ctx->src->sumcache_skip || (ctx->cfg.sumcache_dir && strcmp(ctx->cfg.sumcache_dir, "off") == 0) ||
+	    !pgm_os_stamps_trusted(ctx->cfg.path))
 		return NULL;
-	dir = ctx->sumcache_dir && ctx->sumcache_dir[0] ? pgm_strdup(ctx->sumcache_dir) : pgm_os_cache_dir();
-	abs = pgm_os_abspath(ctx->path);
+	dir = ctx->cfg.sumcache_dir && ctx->cfg.sumcache_dir[0] ? pgm_strdup(ctx->cfg.sumcache_dir) : pgm_os_cache_dir();
+	abs = pgm_os_abspath(ctx->cfg.path);
 	if (!dir || !abs) {
 		free(dir);
 		free(abs);
@@ -729,7 +758,7 @@ static char *cache_num(char *p, int64_t *out, char stop)
 /* the entries of a cache file's text (NUL-terminated, changed in place)
  * into c_have/c_stamp/c_sum of the files they are about: the number of
  * entries, or -1 (and no c_have) when the text is not exactly as written */
-int pgm__sumcache_parse(pgm_ctx *ctx, char *text, const char *folder)
+int pgm__sumcache_parse(pgm_source *src, char *text, const char *folder)
 {
 	char *p, *line, *end;
 	size_t len = strlen(text), i = 0, n = 0, fl = strlen(folder), ml = strlen(SUMCACHE_MAGIC);
@@ -761,10 +790,10 @@ int pgm__sumcache_parse(pgm_ctx *ctx, char *text, const char *folder)
 		prev = v;
 		n++;
 		/* files and lines are both in version order */
-		while (i < ctx->nmigs && ctx->migs[i].pub.version < v)
+		while (i < src->nmigs && src->migs[i].pub.version < v)
 			i++;
-		if (i < ctx->nmigs && ctx->migs[i].pub.version == v && strcmp(ctx->migs[i].name, p) == 0) {
-			pgm_mig *m = &ctx->migs[i];
+		if (i < src->nmigs && src->migs[i].pub.version == v && strcmp(src->migs[i].name, p) == 0) {
+			pgm_mig *m = &src->migs[i];
 			m->c_stamp.size = size;
 			m->c_stamp.mtime_ns = mt;
 			m->c_stamp.ctime_ns = ct;
@@ -777,8 +806,8 @@ int pgm__sumcache_parse(pgm_ctx *ctx, char *text, const char *folder)
 	if ((int64_t)n == want)
 		return (int)(n > INT32_MAX ? INT32_MAX : n);
 bad:
-	for (i = 0; i < ctx->nmigs; i++)
-		ctx->migs[i].c_have = 0;
+	for (i = 0; i < src->nmigs; i++)
+		src->migs[i].c_have = 0;
 	return -1;
 }
 
@@ -792,15 +821,15 @@ static void sumcache_read(pgm_ctx *ctx)
 	long got = 0;
 	int n;
 
-	ctx->sumcache_read = 0;
-	if (!pgm_os_owned_by_me(ctx->sumcache_file) || !(fh = pgm_os_fopen_read(ctx->sumcache_file, NULL, 0)))
+	ctx->src->sumcache_read = 0;
+	if (!pgm_os_owned_by_me(ctx->src->sumcache_file) || !(fh = pgm_os_fopen_read(ctx->src->sumcache_file, NULL, 0)))
 		return;
 	while (b.len < SUMCACHE_MAX_BYTES && (got = pgm_os_fread(fh, chunk, sizeof chunk)) > 0)
 		pgm_buf_put(&b, chunk, (size_t)got);
 	pgm_os_fclose(fh);
 	if (got >= 0 && !b.failed && (text = pgm_buf_take(&b)) != NULL) {
-		n = pgm__sumcache_parse(ctx, text, ctx->sumcache_folder);
-		ctx->sumcache_read = n > 0 ? (size_t)n : 0;
+		n = pgm__sumcache_parse(ctx->src, text, ctx->src->sumcache_folder);
+		ctx->src->sumcache_read = n > 0 ? (size_t)n : 0;
 		free(text);
 	}
 	pgm_buf_free(&b);
@@ -824,12 +853,12 @@ static size_t prehash_files(pgm_ctx *ctx, char *buf, size_t bufsize, int hash)
 	size_t i, misses = 0;
 	int never = 0;
 	int64_t settled = pgm_os_now_ns() - SUMCACHE_SETTLE_NS;
-	void *dir = ctx->sumcache_file ? pgm_os_dir_open(ctx->path) : NULL;
+	void *dir = ctx->src->sumcache_file ? pgm_os_dir_open(ctx->cfg.path) : NULL;
 
-	for (i = 0; i < ctx->nmigs; i++) {
-		pgm_mig *m = &ctx->migs[i];
+	for (i = 0; i < ctx->src->nmigs; i++) {
+		pgm_mig *m = &ctx->src->migs[i];
 		pgm_os_stamp st;
-		if (m->pub.version > pgm_os_atomic_load(&ctx->prehash_limit))
+		if (m->pub.version > pgm_os_atomic_load(&ctx->src->prehash_limit))
 			break;
 		if (!m->up_path || m->pre_ok)
 			continue;
@@ -848,12 +877,12 @@ static size_t prehash_files(pgm_ctx *ctx, char *buf, size_t bufsize, int hash)
 			continue;
 		m->pre_ok = 1;
 		/* a change time of 0 is no change time */
-		if (ctx->sumcache_file && st.ctime_ns > 0 && st.mtime_ns < settled && st.ctime_ns < settled &&
+		if (ctx->src->sumcache_file && st.ctime_ns > 0 && st.mtime_ns < settled && st.ctime_ns < settled &&
 		    !strpbrk(m->name, "\r\n")) {
 			m->c_stamp = st;
 			memcpy(m->c_sum, m->pre_sum, 65);
 			m->c_have = m->c_keep = 1;
-			ctx->sumcache_changed = 1;
+			ctx->src->sumcache_changed = 1;
 		}
 	}
 	pgm_os_dir_close(dir);
@@ -923,23 +952,23 @@ static void sumcache_write(pgm_ctx *ctx)
 	char *dir;
 	pgm_os_stamp st;
 
-	if (!ctx->sumcache_file)
+	if (!ctx->src->sumcache_file)
 		return;
-	for (i = 0; i < ctx->nmigs; i++) {
-		pgm_mig *m = &ctx->migs[i];
+	for (i = 0; i < ctx->src->nmigs; i++) {
+		pgm_mig *m = &ctx->src->migs[i];
 		if (m->c_have && !m->c_seen)
 			m->c_keep = 1;
 		n += m->c_keep;
 	}
-	if (!ctx->sumcache_changed && n == ctx->sumcache_read) {
+	if (!ctx->src->sumcache_changed && n == ctx->src->sumcache_read) {
 		/* unchanged: a touch a day keeps it from the pruning of unused folders */
-		if (pgm_os_stamp_path(ctx->sumcache_file, &st) == 0 && st.mtime_ns < pgm_os_now_ns() - SUMCACHE_DAY_NS)
-			pgm_os_touch(ctx->sumcache_file);
+		if (pgm_os_stamp_path(ctx->src->sumcache_file, &st) == 0 && st.mtime_ns < pgm_os_now_ns() - SUMCACHE_DAY_NS)
+			pgm_os_touch(ctx->src->sumcache_file);
 		return;
 	}
-	pgm_buf_printf(&b, "%s%s\n", SUMCACHE_MAGIC, ctx->sumcache_folder);
-	for (i = 0; i < ctx->nmigs; i++) {
-		const pgm_mig *m = &ctx->migs[i];
+	pgm_buf_printf(&b, "%s%s\n", SUMCACHE_MAGIC, ctx->src->sumcache_folder);
+	for (i = 0; i < ctx->src->nmigs; i++) {
+		const pgm_mig *m = &ctx->src->migs[i];
 		if (m->c_keep)
 			pgm_buf_printf(&b, "%lld %lld %lld %lld %lld %s %s\n", (long long)m->pub.version,
 				(long long)m->c_stamp.size, (long long)m->c_stamp.mtime_ns, (long long)m->c_stamp.ctime_ns,
@@ -947,11 +976,11 @@ static void sumcache_write(pgm_ctx *ctx)
 	}
 	pgm_buf_printf(&b, "end %zu\n", n);
 	/* the folder: the path without its file name and the separator before it */
-	dir = pgm_strndup(ctx->sumcache_file, (size_t)(base_name(ctx->sumcache_file) - ctx->sumcache_file));
+	dir = pgm_strndup(ctx->src->sumcache_file, (size_t)(base_name(ctx->src->sumcache_file) - ctx->src->sumcache_file));
 	if (dir && *dir)
 		dir[strlen(dir) - 1] = '\0';
 	/* a cache is a convenience: when it cannot be written, the files are read next time */
-	if (!b.failed && dir && pgm_os_mkdirs_private(dir) == 0 && pgm_os_write_replace(ctx->sumcache_file, b.ptr, b.len) == 0)
+	if (!b.failed && dir && pgm_os_mkdirs_private(dir) == 0 && pgm_os_write_replace(ctx->src->sumcache_file, b.ptr, b.len) == 0)
 		sumcache_prune(dir);
 	free(dir);
 	pgm_buf_free(&b);
@@ -961,7 +990,7 @@ char *pgm_ctx_checksum_cache(const pgm_ctx *ctx, pgm_origin *origin)
 {
 	char *folder = NULL, *file = sumcache_path(ctx, &folder);
 	if (origin)
-		*origin = ctx->sumcache_dir_origin;
+		*origin = ctx->cfg.sumcache_dir_origin;
 	free(folder);
 	return file;
 }
@@ -972,12 +1001,12 @@ char *pgm_ctx_checksum_cache(const pgm_ctx *ctx, pgm_origin *origin)
 
 static void prehash_forget(pgm_ctx *ctx)
 {
-	free(ctx->sumcache_file);
-	free(ctx->sumcache_folder);
-	ctx->sumcache_file = ctx->sumcache_folder = NULL;
-	ctx->sumcache_read = 0;
-	ctx->sumcache_changed = 0;
-	ctx->prehash_inline = 0;
+	free(ctx->src->sumcache_file);
+	free(ctx->src->sumcache_folder);
+	ctx->src->sumcache_file = ctx->src->sumcache_folder = NULL;
+	ctx->src->sumcache_read = 0;
+	ctx->src->sumcache_changed = 0;
+	ctx->src->prehash_inline = 0;
 }
 
 int pgm__prehash_start(pgm_ctx *ctx)
@@ -985,7 +1014,7 @@ int pgm__prehash_start(pgm_ctx *ctx)
 	pgm_os_stamp st;
 	size_t i;
 	int rc;
-	if (ctx->prehash || ctx->prehash_inline || !ctx->loaded || ctx->nmigs < PREHASH_MIN_FILES)
+	if (ctx->src->prehash || ctx->src->prehash_inline || !ctx->src->loaded || ctx->src->nmigs < PREHASH_MIN_FILES)
 		return 0;
 	/* libpq first: its loading maps and relocates a dozen libraries, and
 	 * with a hashing thread running every page it touches would stop that
@@ -993,25 +1022,25 @@ int pgm__prehash_start(pgm_ctx *ctx)
 	if ((rc = pgm__load_libpq(ctx)) != 0)
 		return rc;
 	prehash_forget(ctx);
-	for (i = 0; i < ctx->nmigs; i++) {
-		pgm_mig *m = &ctx->migs[i];
+	for (i = 0; i < ctx->src->nmigs; i++) {
+		pgm_mig *m = &ctx->src->migs[i];
 		m->pre_ok = m->c_have = m->c_seen = m->c_keep = 0;
 	}
-	pgm_os_atomic_store(&ctx->prehash_limit, INT64_MAX);
-	ctx->sumcache_file = sumcache_path(ctx, &ctx->sumcache_folder);
+	pgm_os_atomic_store(&ctx->src->prehash_limit, INT64_MAX);
+	ctx->src->sumcache_file = sumcache_path(ctx, &ctx->src->sumcache_folder);
 	/* With the checksums cached, what is left is a stat per file: cheaper
 	 * done while the main thread waits for the first query's answer than by
 	 * a thread that competes for the CPU with the connection's password
 	 * hashing and the server (2 ms more of a no-op `up` on two cores). A
 	 * folder without a cache is hashed by a thread while we connect. */
-	if (ctx->sumcache_file && pgm_os_stamp_path(ctx->sumcache_file, &st) == 0 &&
-	    st.size >= (int64_t)(SUMCACHE_MIN_ENTRY * ctx->nmigs)) {
-		ctx->prehash_inline = 1;
+	if (ctx->src->sumcache_file && pgm_os_stamp_path(ctx->src->sumcache_file, &st) == 0 &&
+	    st.size >= (int64_t)(SUMCACHE_MIN_ENTRY * ctx->src->nmigs)) {
+		ctx->src->prehash_inline = 1;
 		return 0;
 	}
-	if (ctx->sumcache_file)
+	if (ctx->src->sumcache_file)
 		sumcache_read(ctx);
-	ctx->prehash = pgm_os_thread_start(prehash_main, ctx);
+	ctx->src->prehash = pgm_os_thread_start(prehash_main, ctx);
 	return 0;
 }
 
@@ -1019,16 +1048,16 @@ void pgm__prehash_idle(pgm_ctx *ctx)
 {
 	size_t misses, bufsize = 1 << 16;
 	char *buf;
-	if (ctx->prehash_inline != 1) /* once: every query waits, the first one does it */
+	if (ctx->src->prehash_inline != 1) /* once: every query waits, the first one does it */
 		return;
-	ctx->prehash_inline = 2; /* done: the join writes the cache back */
+	ctx->src->prehash_inline = 2; /* done: the join writes the cache back */
 	sumcache_read(ctx);
 	misses = prehash_files(ctx, NULL, 0, 0);
 	if (misses == 0)
 		return;
 	/* files whose stamps changed (a checkout, a new clone in the same place):
 	 * a few are hashed now, many by a thread while the answer comes */
-	if (misses > SUMCACHE_INLINE_MISSES && (ctx->prehash = pgm_os_thread_start(prehash_main, ctx)) != NULL)
+	if (misses > SUMCACHE_INLINE_MISSES && (ctx->src->prehash = pgm_os_thread_start(prehash_main, ctx)) != NULL)
 		return;
 	if ((buf = malloc(bufsize)) != NULL)
 		prehash_files(ctx, buf, bufsize, 1);
@@ -1037,21 +1066,21 @@ void pgm__prehash_idle(pgm_ctx *ctx)
 
 void pgm__prehash_limit(pgm_ctx *ctx, int64_t version)
 {
-	if (ctx->prehash)
-		pgm_os_atomic_store(&ctx->prehash_limit, version);
+	if (ctx->src->prehash)
+		pgm_os_atomic_store(&ctx->src->prehash_limit, version);
 }
 
 /* the work done (or, with `finish` 0 as when the files are freed, given
  * up), the cache written back */
 static void prehash_join(pgm_ctx *ctx, int finish)
 {
-	if (ctx->prehash_inline == 1 && finish)
+	if (ctx->src->prehash_inline == 1 && finish)
 		pgm__prehash_idle(ctx); /* no query came to wait for */
-	if (ctx->prehash) {
-		pgm_os_thread_join(ctx->prehash);
-		ctx->prehash = NULL;
+	if (ctx->src->prehash) {
+		pgm_os_thread_join(ctx->src->prehash);
+		ctx->src->prehash = NULL;
 		sumcache_write(ctx);
-	} else if (ctx->prehash_inline == 2) {
+	} else if (ctx->src->prehash_inline == 2) {
 		sumcache_write(ctx);
 	}
 	prehash_forget(ctx);

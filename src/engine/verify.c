@@ -46,7 +46,7 @@ int pgm__conn_keywords(pgm_ctx *ctx, const char **keys, const char **vals, int m
 {
 	int n = 0, i;
 	keys[n] = "connect_timeout"; vals[n++] = "10";
-	keys[n] = "fallback_application_name"; vals[n++] = ctx->application_name;
+	keys[n] = "fallback_application_name"; vals[n++] = ctx->cfg.application_name;
 	for (i = 0; pgm__pgvars[i][0] && n < max - 5; i++) {
 		const char *v;
 		if (strcmp(pgm__pgvars[i][1], "dbname") == 0)
@@ -57,7 +57,7 @@ int pgm__conn_keywords(pgm_ctx *ctx, const char **keys, const char **vals, int m
 		}
 	}
 	keys[n] = "dbname";
-	vals[n++] = ctx->url ? ctx->url : pgm__config_lookup(ctx, "PGDATABASE", NULL);
+	vals[n++] = ctx->cfg.url ? ctx->cfg.url : pgm__config_lookup(ctx, "PGDATABASE", NULL);
 	if (!vals[n - 1])
 		n--;
 	if (dbname) {
@@ -213,7 +213,7 @@ static int body_load(pgm_ctx *ctx, pgm_mig *m, pgm_direction dir, body *b)
 	}
 	for (i = 0; i < b->lex.count; i++) {
 		const pgm_stmt *st = &b->lex.stmts[i];
-		if (st->notx && (!st->notx_before_12 || ctx->server_version < 120000)) {
+		if (st->notx && (!st->notx_before_12 || ctx->tgt.server_version < 120000)) {
 			if (notx++ == 0)
 				first = i;
 		}
@@ -493,7 +493,7 @@ static int take_snapshot(pgm_ctx *ctx, PGconn *conn, snap *out)
 {
 	const pgm_pq_api *pq = ctx->pq;
 	PGresult *res[2];
-	char *sql = snapshot_sql(ctx->server_version);
+	char *sql = snapshot_sql(ctx->tgt.server_version);
 	int rc, i, n;
 
 	memset(out, 0, sizeof *out);
@@ -627,7 +627,7 @@ static PGconn *open_conn(pgm_ctx *ctx, const char *dbname)
 		size_t n = msg ? strlen(msg) : 0;
 		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 			msg[--n] = '\0';
-		clean = msg && ctx->url ? pgm__scrub_conninfo(msg, ctx->url) : NULL;
+		clean = msg && ctx->cfg.url ? pgm__scrub_conninfo(msg, ctx->cfg.url) : NULL;
 		pgm_fail(ctx, PGM_ECONNECT, "could not connect to %s%s%s", dbname ? "the scratch database \"" : "the database",
 			dbname ? dbname : "", dbname ? "\"" : "");
 		pgm_set_detail(ctx, "%s", clean ? clean : msg ? msg : "");
@@ -645,8 +645,8 @@ static void scratch_close(vstate *vs)
 	pgm_ctx *ctx = vs->ctx;
 	const pgm_pq_api *pq = ctx->pq;
 	if (vs->scr) {
-		PGcancel *c = ctx->cancel;
-		ctx->cancel = vs->main_cancel;
+		PGcancel *c = ctx->tgt.cancel;
+		ctx->tgt.cancel = vs->main_cancel;
 		if (c && c != vs->main_cancel)
 			pq->freeCancel(c);
 		pq->finish(vs->scr);
@@ -657,7 +657,7 @@ static void scratch_close(vstate *vs)
 			/* always, also after an error: the error on ctx is kept */
 			pgm_error saved;
 			char *sql = pgm_aprintf("DROP DATABASE IF EXISTS %s%s", vs->scratch,
-				ctx->server_version >= 130000 ? " WITH (FORCE)" : "");
+				ctx->tgt.server_version >= 130000 ? " WITH (FORCE)" : "");
 			copy_error(&saved, &ctx->err);
 			if (sql)
 				run_cmd(ctx, vs->aux, sql);
@@ -717,10 +717,10 @@ static int scratch_open(vstate *vs, size_t upto, pgm_verify_item *it)
 		return ctx->err.code;
 	}
 	/* Ctrl-C now cancels what runs in the scratch database */
-	ctx->cancel = pq->getCancel(vs->scr);
+	ctx->tgt.cancel = pq->getCancel(vs->scr);
 	for (i = 0; i < upto; i++) {
 		body b;
-		if ((rc = body_load(ctx, &ctx->migs[i], PGM_UP, &b)) == 0)
+		if ((rc = body_load(ctx, &ctx->src->migs[i], PGM_UP, &b)) == 0)
 			rc = body_run(ctx, vs->scr, &b, 0);
 		body_free(&b);
 		if (rc != 0) {
@@ -769,11 +769,11 @@ static int prepare_step(vstate *vs, pgm_mig *m, pgm_direction dir)
 	int rc = body_load(ctx, m, dir, &b);
 	if (rc == 0 && b.notx)
 		rc = NEED_SCRATCH;
-	else if (rc == 0 && (rc = savepoint(ctx, ctx->conn, "SAVEPOINT")) == 0) {
-		if ((rc = body_run(ctx, ctx->conn, &b, 0)) != 0)
-			rollback_to(vs, ctx->conn, 1);
+	else if (rc == 0 && (rc = savepoint(ctx, ctx->tgt.conn, "SAVEPOINT")) == 0) {
+		if ((rc = body_run(ctx, ctx->tgt.conn, &b, 0)) != 0)
+			rollback_to(vs, ctx->tgt.conn, 1);
 		else
-			rc = savepoint(ctx, ctx->conn, "RELEASE SAVEPOINT");
+			rc = savepoint(ctx, ctx->tgt.conn, "RELEASE SAVEPOINT");
 	}
 	body_free(&b);
 	return rc;
@@ -883,8 +883,8 @@ out:
 static long find_version(const pgm_ctx *ctx, int64_t v)
 {
 	size_t i;
-	for (i = 0; i < ctx->nmigs; i++)
-		if (ctx->migs[i].pub.version == v)
+	for (i = 0; i < ctx->src->nmigs; i++)
+		if (ctx->src->migs[i].pub.version == v)
 			return (long)i;
 	return -1;
 }
@@ -893,11 +893,11 @@ static long find_version(const pgm_ctx *ctx, int64_t v)
 static int is_applied(const pgm_ctx *ctx, size_t i, int64_t cur)
 {
 	const pgm_hist *h;
-	if (ctx->migs[i].pub.version > cur)
+	if (ctx->src->migs[i].pub.version > cur)
 		return 0;
-	if (!ctx->history_exists || ctx->history_created || ctx->migs[i].pub.version == cur)
+	if (!ctx->tgt.history_exists || ctx->tgt.history_created || ctx->src->migs[i].pub.version == cur)
 		return 1;
-	h = pgm_db_hist(ctx, ctx->migs[i].pub.version);
+	h = pgm_db_hist(ctx, ctx->src->migs[i].pub.version);
 	return h && (strcmp(h->outcome, "applied") == 0 || strcmp(h->outcome, "adopted") == 0 ||
 	             strcmp(h->outcome, "forced") == 0);
 }
@@ -950,18 +950,18 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 	long ti = -1, ci;
 
 	*out = NULL;
-	if (!ctx->loaded && (rc = pgm_load(ctx)) != 0)
+	if (!ctx->src->loaded && (rc = pgm_load(ctx)) != 0)
 		return rc;
 	if (mode == PGM_VERIFY_ONE && (ti = find_version(ctx, version)) < 0) {
 		rc = pgm_fail(ctx, PGM_ENOTFOUND, "no migration has version %lld", (long long)version);
-		pgm_set_hint(ctx, "`pgmigrate status` lists the versions in \"%s\"", ctx->path);
+		pgm_set_hint(ctx, "`pgmigrate status` lists the versions in \"%s\"", ctx->cfg.path);
 		return rc;
 	}
 	if ((rc = pgm_db_lock(ctx)) != 0 || (rc = pgm_db_read_state(ctx, 0, &exists, &cur, &dirty)) != 0)
 		return rc;
 	pq = ctx->pq;
-	if (ctx->server_version < 100000)
-		return pgm_fail(ctx, PGM_ERROR, "verify needs PostgreSQL 10 or later (the server is %d)", ctx->server_version);
+	if (ctx->tgt.server_version < 100000)
+		return pgm_fail(ctx, PGM_ERROR, "verify needs PostgreSQL 10 or later (the server is %d)", ctx->tgt.server_version);
 	if (dirty) {
 		rc = pgm_fail(ctx, PGM_EDIRTY, "the database is dirty at version %lld", (long long)cur);
 		ctx->err.version = cur;
@@ -979,16 +979,16 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 
 	memset(&vs, 0, sizeof vs);
 	vs.ctx = ctx;
-	vs.main_cancel = ctx->cancel;
-	if (!(res = calloc(1, sizeof *res)) || !(targets = calloc(ctx->nmigs + 1, sizeof *targets))) {
+	vs.main_cancel = ctx->tgt.cancel;
+	if (!(res = calloc(1, sizeof *res)) || !(targets = calloc(ctx->src->nmigs + 1, sizeof *targets))) {
 		free(res);
 		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 	}
 	vs.res = res;
 	res->version = cur;
-	for (i = 0; i < ctx->nmigs; i++)
+	for (i = 0; i < ctx->src->nmigs; i++)
 		if (mode == PGM_VERIFY_ALL || (mode == PGM_VERIFY_ONE && (long)i == ti) ||
-		    (mode == PGM_VERIFY_PENDING && ctx->migs[i].pub.version > cur))
+		    (mode == PGM_VERIFY_PENDING && ctx->src->migs[i].pub.version > cur))
 			targets[nt++] = i;
 	if (nt == 0) {
 		free(targets);
@@ -1002,24 +1002,24 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 	}
 	res->count = nt;
 	for (k = 0; k < nt; k++) {
-		res->items[k].migration = &ctx->migs[targets[k]].pub;
+		res->items[k].migration = &ctx->src->migs[targets[k]].pub;
 		res->items[k].error.version = -1;
 	}
 
 	{
-		PGresult *r = pq->exec(ctx->conn, "SELECT pg_catalog.pg_backend_pid()");
+		PGresult *r = pq->exec(ctx->tgt.conn, "SELECT pg_catalog.pg_backend_pid()");
 		if (r && pq->resultStatus(r) == PGRES_TUPLES_OK && pq->ntuples(r) == 1)
 			vs.backend_pid = atoi(pq->getvalue(r, 0, 0));
 		if (r)
 			pq->clear(r);
 	}
-	if ((rc = run_cmd(ctx, ctx->conn, "BEGIN")) != 0)
+	if ((rc = run_cmd(ctx, ctx->tgt.conn, "BEGIN")) != 0)
 		goto out;
 	in_tx = 1;
-	if (ctx->ddl_lock_ms > 0) {
+	if (ctx->cfg.ddl_lock_ms > 0) {
 		char set[64];
-		snprintf(set, sizeof set, "SET LOCAL lock_timeout = '%dms'", ctx->ddl_lock_ms);
-		if ((rc = run_cmd(ctx, ctx->conn, set)) != 0)
+		snprintf(set, sizeof set, "SET LOCAL lock_timeout = '%dms'", ctx->cfg.ddl_lock_ms);
+		if ((rc = run_cmd(ctx, ctx->tgt.conn, set)) != 0)
 			goto out;
 	}
 
@@ -1030,7 +1030,7 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 		int scratch_now = 0;
 		/* revert the applied ones at or above it, newest first */
 		for (j = ci; j >= (long)lowest && !scratch_now; j--) {
-			pgm_mig *m = &ctx->migs[j];
+			pgm_mig *m = &ctx->src->migs[j];
 			if (!is_applied(ctx, (size_t)j, cur))
 				continue;
 			rc = prepare_step(&vs, m, PGM_DOWN);
@@ -1076,7 +1076,7 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 		for (i = 0; mode == PGM_VERIFY_ONE && !scratch_now && i < lowest; i++) {
 			if (is_applied(ctx, i, cur))
 				continue;
-			rc = prepare_step(&vs, &ctx->migs[i], PGM_UP);
+			rc = prepare_step(&vs, &ctx->src->migs[i], PGM_UP);
 			if (rc == NEED_SCRATCH) {
 				scratch_now = 1;
 				rc = 0;
@@ -1088,7 +1088,7 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 				{
 					char *prev = ctx->err.message;
 					ctx->err.message = pgm_aprintf("could not apply %s, which comes before version %lld: %s",
-						ctx->migs[i].up_display, (long long)version, prev ? prev : "");
+						ctx->src->migs[i].up_display, (long long)version, prev ? prev : "");
 					free(prev);
 				}
 				item_fail(ctx, &res->items[0], "prepare");
@@ -1105,14 +1105,14 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 	}
 
 	for (k = start; k < nt; k++) {
-		pgm_mig *m = &ctx->migs[targets[k]];
+		pgm_mig *m = &ctx->src->migs[targets[k]];
 		pgm_verify_item *it = &res->items[k];
 		if (ctx->interrupted) {
 			rc = pgm_fail(ctx, PGM_ECANCELED, "interrupted");
 			goto out;
 		}
 		if (!vs.scr) {
-			rc = cycle(&vs, ctx->conn, 1, m, it);
+			rc = cycle(&vs, ctx->tgt.conn, 1, m, it);
 			if (rc == NEED_SCRATCH) {
 				if ((rc = scratch_open(&vs, targets[k], it)) == 0)
 					rc = cycle(&vs, vs.scr, 0, m, it);
@@ -1135,10 +1135,10 @@ int pgm_verify(pgm_verify_result **out, pgm_ctx *ctx, pgm_verify_mode mode, int6
 	}
 
 out:
-	if (in_tx && ctx->conn && pq->status(ctx->conn) == CONNECTION_OK) {
+	if (in_tx && ctx->tgt.conn && pq->status(ctx->tgt.conn) == CONNECTION_OK) {
 		pgm_error saved;
 		copy_error(&saved, &ctx->err);
-		pq->clear(pq->exec(ctx->conn, "ROLLBACK"));
+		pq->clear(pq->exec(ctx->tgt.conn, "ROLLBACK"));
 		pgm_error_clear(ctx);
 		ctx->err = saved;
 	}
@@ -1151,8 +1151,8 @@ out:
 	for (k = 0; k < res->count; k++)
 		if (res->items[k].outcome != PGM_VERIFY_OK)
 			res->failed++;
-	ctx->cur_version = cur;
-	ctx->cur_dirty = 0;
+	ctx->tgt.cur_version = cur;
+	ctx->tgt.cur_dirty = 0;
 	pgm_error_clear(ctx);
 	*out = res;
 	return 0;

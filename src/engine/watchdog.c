@@ -235,9 +235,9 @@ static int identify(pgm_watch *w, pgm_ctx *ctx)
 	const pgm_pq_api *pq = ctx->pq;
 	int ok = 0;
 	PGresult *res;
-	if (pq->transactionStatus(ctx->conn) != PQTRANS_IDLE && pq->transactionStatus(ctx->conn) != PQTRANS_INTRANS)
+	if (pq->transactionStatus(ctx->tgt.conn) != PQTRANS_IDLE && pq->transactionStatus(ctx->tgt.conn) != PQTRANS_INTRANS)
 		return 0;
-	res = pq->exec(ctx->conn,
+	res = pq->exec(ctx->tgt.conn,
 		"SELECT pg_catalog.pg_backend_pid(), (pg_catalog.date_part('epoch', backend_start) * 1000000)::int8, "
 		"coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), ''), coalesce(pg_catalog.inet_server_port(), 0) "
 		"FROM pg_catalog.pg_stat_activity WHERE pid = pg_catalog.pg_backend_pid()");
@@ -257,8 +257,8 @@ void pgm__watch_start(pgm_ctx *ctx)
 {
 	pgm_watch *w;
 	const char *v;
-	if (ctx->watch || cur || !ctx->conn || ctx->pq->status(ctx->conn) != CONNECTION_OK ||
-	    ctx->pq->socket(ctx->conn) < 0)
+	if (ctx->tgt.watch || cur || !ctx->tgt.conn || ctx->pq->status(ctx->tgt.conn) != CONNECTION_OK ||
+	    ctx->pq->socket(ctx->tgt.conn) < 0)
 		return;
 	if (!(w = calloc(1, sizeof *w)))
 		return;
@@ -274,8 +274,8 @@ void pgm__watch_start(pgm_ctx *ctx)
 	w->first_ms = w->idle_s * 500 < WATCH_FIRST_MS ? w->idle_s * 500 : WATCH_FIRST_MS;
 	w->every_ms = w->idle_s * 250 < WATCH_EVERY_MS ? w->idle_s * 250 : WATCH_EVERY_MS;
 	pgm__db_conn_params(ctx, w->keys, w->vals);
-	w->sock = ctx->pq->socket(ctx->conn);
-	w->conn = ctx->conn;
+	w->sock = ctx->pq->socket(ctx->tgt.conn);
+	w->conn = ctx->tgt.conn;
 	w->stop = pgm_os_flag_new();
 	w->thread = w->stop ? pgm_os_thread_start(watch_main, w) : NULL;
 	if (!w->thread) {
@@ -294,16 +294,16 @@ void pgm__watch_start(pgm_ctx *ctx)
 	w->saved = ctx->pq;
 	ctx->pq = &w->api;
 	cur = w;
-	ctx->watch = w;
+	ctx->tgt.watch = w;
 }
 
 /* stop the watchdog; when it found the link dead, the run's error says so */
 void pgm__watch_stop(pgm_ctx *ctx, int rc)
 {
-	pgm_watch *w = ctx->watch;
+	pgm_watch *w = ctx->tgt.watch;
 	if (!w)
 		return;
-	ctx->watch = NULL;
+	ctx->tgt.watch = NULL;
 	ctx->pq = w->saved;
 	cur = NULL;
 	pgm_os_flag_set(w->stop);

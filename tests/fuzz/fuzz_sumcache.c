@@ -29,18 +29,18 @@ static void setup(pgm_mig *migs)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	pgm_ctx ctx;
+	pgm_source src;
 	pgm_mig migs[NFILES], again[NFILES];
 	char *text = fuzz_cstr(data, size), *back;
 	pgm_buf b = PGM_BUF_INIT;
 	size_t i, taken = 0;
 	int n;
 
-	memset(&ctx, 0, sizeof ctx);
+	memset(&src, 0, sizeof src);
 	setup(migs);
-	ctx.migs = migs;
-	ctx.nmigs = NFILES;
-	n = pgm__sumcache_parse(&ctx, text, FOLDER);
+	src.migs = migs;
+	src.nmigs = NFILES;
+	n = pgm__sumcache_parse(&src, text, FOLDER);
 	FUZZ_CHECK(n >= -1);
 	for (i = 0; i < NFILES; i++) {
 		if (!migs[i].c_have)
@@ -61,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!b.failed);
 	back = pgm_buf_take(&b);
 	setup(again);
-	ctx.migs = again;
-	FUZZ_CHECK(pgm__sumcache_parse(&ctx, back, FOLDER) == (int)taken);
+	src.migs = again;
+	FUZZ_CHECK(pgm__sumcache_parse(&src, back, FOLDER) == (int)taken);
 	for (i = 0; i < NFILES; i++) {
 		FUZZ_CHECK(again[i].c_have == migs[i].c_have);
 		if (again[i].c_have)
