@@ -96,6 +96,9 @@ typedef struct {
 	int bad;            /* fatal problems found */
 	char **names;
 	size_t count, cap;
+	size_t *slots, nslots; /* hash index of the migrations by version (index + 1, 0: empty) */
+	size_t migs_cap;
+	char *first_problem;   /* for the error's detail */
 } scan_state;
 
 static int collect(const char *name, void *arg)
@@ -195,13 +198,142 @@ static char *display_path(const pgm_ctx *ctx, const char *fn)
 	return pgm_os_path_join(ctx->cfg.path, fn);
 }
 
+/* a fatal problem of the folder: warned now, the first one named in the error */
+static void scan_problem(scan_state *s, const char *file, char *text)
+{
+	if (!s->first_problem)
+		s->first_problem = pgm_aprintf("%s", text ? text : "?");
+	pgm_warn(s->ctx, file, "%s", text ? text : "?");
+	s->bad++;
+	free(text);
+}
+
+/* the migration of version v, added when new; NULL when out of memory */
+static pgm_mig *mig_of(scan_state *s, int64_t v, const char *name, int *is_new)
+{
+	pgm_source *src = s->ctx->src;
+	size_t *slot = slot_of(s->slots, s->nslots, s->ctx, v);
+	pgm_mig *mig;
+	*is_new = 0;
+	if (*slot)
+		return &src->migs[*slot - 1];
+	if (src->nmigs == s->migs_cap) {
+		size_t ncap = s->migs_cap ? s->migs_cap * 2 : 64;
+		pgm_mig *n = realloc(src->migs, ncap * sizeof *n);
+		if (!n)
+			return NULL;
+		src->migs = n;
+		s->migs_cap = ncap;
+	}
+	mig = &src->migs[src->nmigs++];
+	*slot = src->nmigs;
+	memset(mig, 0, sizeof *mig);
+	mig->pub.version = v;
+	mig->name = pgm_strdup(name);
+	mig->pub.name = mig->name;
+	*is_new = 1;
+	return mig;
+}
+
+/* one file of the folder: 0 (a migration, or a file that is not one, or a
+ * problem counted in s->bad), or PGM_ENOMEM */
+static int add_file(scan_state *s, const char *fname)
+{
+	pgm_ctx *ctx = s->ctx;
+	char namebuf[512];
+	int64_t v;
+	pgm_direction dir;
+	int m = pgm_parse_filename(fname, &v, namebuf, sizeof namebuf, &dir), is_new;
+	pgm_mig *mig;
+	char *disp;
+
+	if (m == 0)
+		return 0;
+	disp = display_path(ctx, fname);
+	if (m > 0 && !pgm__is_utf8(fname)) {
+		/* the history keeps names as text (UTF8): refused before anything runs */
+		char *shown = pgm__utf8_shown(disp);
+		if (!s->first_problem)
+			s->first_problem = pgm_aprintf("%s: the file name is not valid UTF-8", shown ? shown : "?");
+		pgm_warn(ctx, disp, "%s: the file name is not valid UTF-8 (bytes that are not are shown as \\xNN): "
+			"rename the file", shown ? shown : "?");
+		s->bad++;
+		free(shown);
+		free(disp);
+		return 0;
+	}
+	if (m < 0) {
+		if (m == -2)
+			scan_problem(s, disp, pgm_aprintf("%s: %s", disp, namebuf));
+		else
+			pgm_warn(ctx, disp, "%s looks like a migration but is not one: %s", disp, namebuf);
+		free(disp);
+		return 0;
+	}
+	if (!(mig = mig_of(s, v, namebuf, &is_new))) {
+		free(disp);
+		return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+	}
+	if (!is_new && (dir == PGM_UP ? mig->up_path != NULL : mig->down_path != NULL)) {
+		const char *other = dir == PGM_UP ? (mig->up_display ? mig->up_display : mig->down_display)
+		                                  : (mig->down_display ? mig->down_display : mig->up_display);
+		scan_problem(s, disp, pgm_aprintf("version %lld is used by both %s and %s", (long long)v, other, disp));
+		free(disp);
+		return 0;
+	}
+	if (!is_new && strcmp(mig->name, namebuf) != 0) {
+		/* golang-migrate pairs by version and direction: the description
+		 * of each file is free. The migration is named after its up file. */
+		mig->names_differ = 1;
+		if (dir == PGM_UP) {
+			char *name = pgm_strdup(namebuf);
+			if (!name) {
+				free(disp);
+				return pgm_fail(ctx, PGM_ENOMEM, "out of memory");
+			}
+			free(mig->name);
+			mig->name = name;
+			mig->pub.name = name;
+		}
+	}
+	if (dir == PGM_UP) {
+		mig->up_path = pgm_os_path_join(ctx->cfg.path, fname);
+		mig->up_display = disp;
+		mig->pub.up_file = disp;
+	} else {
+		mig->down_path = pgm_os_path_join(ctx->cfg.path, fname);
+		mig->down_display = disp;
+		mig->pub.down_file = disp;
+	}
+	return 0;
+}
+
+/* the migrations in version order, each with its up file */
+static void sort_migs(scan_state *s)
+{
+	pgm_source *src = s->ctx->src;
+	size_t i;
+	if (src->nmigs)
+		qsort(src->migs, src->nmigs, sizeof *src->migs, cmp_mig);
+	for (i = 0; i < src->nmigs; i++) {
+		/* pointers into the array moved with qsort: refresh them */
+		src->migs[i].pub.name = src->migs[i].name;
+		src->migs[i].pub.up_file = src->migs[i].up_display;
+		src->migs[i].pub.down_file = src->migs[i].down_display;
+		if (!src->migs[i].up_path) {
+			if (!s->first_problem)
+				s->first_problem = pgm_aprintf("%s has no matching up migration", src->migs[i].down_display);
+			s->bad++;
+		}
+	}
+}
+
 int pgm_load(pgm_ctx *ctx)
 {
 	scan_state s;
 	char errbuf[256];
-	size_t i, cap = 0, nslots, *slots = NULL, *slot;
+	size_t i;
 	int rc = 0;
-	char *first_problem = NULL;
 
 	memset(&s, 0, sizeof s);
 	s.ctx = ctx;
@@ -217,132 +349,31 @@ int pgm_load(pgm_ctx *ctx)
 	/* sorted, so warnings and errors come in a stable order */
 	if (s.count)
 		qsort(s.names, s.count, sizeof *s.names, cmp_str);
-	for (nslots = 16; nslots < 2 * s.count; nslots *= 2)
+	for (s.nslots = 16; s.nslots < 2 * s.count; s.nslots *= 2)
 		;
-	if (!(slots = calloc(nslots, sizeof *slots))) {
+	if (!(s.slots = calloc(s.nslots, sizeof *s.slots))) {
 		rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
 		goto out;
 	}
-
-	for (i = 0; i < s.count; i++) {
-		char namebuf[512];
-		int64_t v;
-		pgm_direction dir;
-		int m = pgm_parse_filename(s.names[i], &v, namebuf, sizeof namebuf, &dir);
-		pgm_mig *mig = NULL;
-		char *disp;
-
-		if (m == 0)
-			continue;
-		disp = display_path(ctx, s.names[i]);
-		if (m > 0 && !pgm__is_utf8(s.names[i])) {
-			/* the history keeps names as text (UTF8): refused before anything runs */
-			char *shown = pgm__utf8_shown(disp);
-			if (!first_problem)
-				first_problem = pgm_aprintf("%s: the file name is not valid UTF-8", shown ? shown : "?");
-			pgm_warn(ctx, disp, "%s: the file name is not valid UTF-8 (bytes that are not are shown as \\xNN): "
-				"rename the file", shown ? shown : "?");
-			s.bad++;
-			free(shown);
-			free(disp);
-			continue;
-		}
-		if (m < 0) {
-			if (m == -2) {
-				if (!first_problem)
-					first_problem = pgm_aprintf("%s: %s", disp, namebuf);
-				s.bad++;
-				pgm_warn(ctx, disp, "%s: %s", disp, namebuf);
-			} else {
-				pgm_warn(ctx, disp, "%s looks like a migration but is not one: %s", disp, namebuf);
-			}
-			free(disp);
-			continue;
-		}
-		slot = slot_of(slots, nslots, ctx, v);
-		if (*slot)
-			mig = &ctx->src->migs[*slot - 1];
-		if (!mig) {
-			if (ctx->src->nmigs == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				pgm_mig *n = realloc(ctx->src->migs, ncap * sizeof *n);
-				if (!n) {
-					free(disp);
-					rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-					goto out;
-				}
-				ctx->src->migs = n;
-				cap = ncap;
-			}
-			mig = &ctx->src->migs[ctx->src->nmigs++];
-			*slot = ctx->src->nmigs;
-			memset(mig, 0, sizeof *mig);
-			mig->pub.version = v;
-			mig->name = pgm_strdup(namebuf);
-			mig->pub.name = mig->name;
-		} else if (dir == PGM_UP ? mig->up_path != NULL : mig->down_path != NULL) {
-			const char *other = dir == PGM_UP ? (mig->up_display ? mig->up_display : mig->down_display)
-			                                  : (mig->down_display ? mig->down_display : mig->up_display);
-			if (!first_problem)
-				first_problem = pgm_aprintf("version %lld is used by both %s and %s",
-					(long long)v, other, disp);
-			pgm_warn(ctx, disp, "version %lld is used by both %s and %s", (long long)v, other, disp);
-			s.bad++;
-			free(disp);
-			continue;
-		} else if (strcmp(mig->name, namebuf) != 0) {
-			/* golang-migrate pairs by version and direction: the description
-			 * of each file is free. The migration is named after its up file. */
-			mig->names_differ = 1;
-			if (dir == PGM_UP) {
-				char *name = pgm_strdup(namebuf);
-				if (!name) {
-					free(disp);
-					rc = pgm_fail(ctx, PGM_ENOMEM, "out of memory");
-					goto out;
-				}
-				free(mig->name);
-				mig->name = name;
-				mig->pub.name = name;
-			}
-		}
-		if (dir == PGM_UP) {
-			mig->up_path = pgm_os_path_join(ctx->cfg.path, s.names[i]);
-			mig->up_display = disp;
-			mig->pub.up_file = disp;
-		} else {
-			mig->down_path = pgm_os_path_join(ctx->cfg.path, s.names[i]);
-			mig->down_display = disp;
-			mig->pub.down_file = disp;
-		}
-	}
-	if (ctx->src->nmigs)
-		qsort(ctx->src->migs, ctx->src->nmigs, sizeof *ctx->src->migs, cmp_mig);
-	for (i = 0; i < ctx->src->nmigs; i++) {
-		/* pointers into the array moved with qsort: refresh them */
-		ctx->src->migs[i].pub.name = ctx->src->migs[i].name;
-		ctx->src->migs[i].pub.up_file = ctx->src->migs[i].up_display;
-		ctx->src->migs[i].pub.down_file = ctx->src->migs[i].down_display;
-		if (!ctx->src->migs[i].up_path) {
-			if (!first_problem)
-				first_problem = pgm_aprintf("%s has no matching up migration", ctx->src->migs[i].down_display);
-			s.bad++;
-		}
-	}
+	for (i = 0; i < s.count && rc == 0; i++)
+		rc = add_file(&s, s.names[i]);
+	if (rc != 0)
+		goto out;
+	sort_migs(&s);
 	if (s.bad) {
 		rc = pgm_fail(ctx, PGM_ESOURCE, "the migration files are invalid");
-		pgm_set_detail(ctx, "%s%s", first_problem ? first_problem : "",
+		pgm_set_detail(ctx, "%s%s", s.first_problem ? s.first_problem : "",
 			s.bad > 1 ? " (and more: see the warnings)" : "");
 		pgm_set_hint(ctx, "every version needs exactly one {version}_{name}.up.sql (and usually one .down.sql); nothing was run");
 		goto out;
 	}
 	ctx->src->loaded = 1;
 out:
-	free(slots);
+	free(s.slots);
 	for (i = 0; i < s.count; i++)
 		free(s.names[i]);
 	free(s.names);
-	free(first_problem);
+	free(s.first_problem);
 	if (rc != 0)
 		free_migs(ctx);
 	return rc;
