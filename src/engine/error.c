@@ -54,26 +54,29 @@ int pgm_fail(pgm_ctx *ctx, int code, const char *fmt, ...)
 	return code;
 }
 
+/* *slot = the formatted text, scrubbed; formatted before the old text is
+ * freed: it may be one of the arguments */
+static void set_text(pgm_ctx *ctx, char **slot, const char *fmt, va_list ap)
+{
+	char *old = *slot;
+	*slot = scrub(ctx, vfmt(fmt, ap));
+	free(old);
+}
+
 void pgm_set_detail(pgm_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char *old = ctx->err.detail;
-	/* formatted before the old text is freed: it may be one of the arguments */
 	va_start(ap, fmt);
-	ctx->err.detail = scrub(ctx, vfmt(fmt, ap));
+	set_text(ctx, &ctx->err.detail, fmt, ap);
 	va_end(ap);
-	free(old);
 }
 
 void pgm_set_hint(pgm_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char *old = ctx->err.hint;
-	/* formatted before the old text is freed: it may be one of the arguments */
 	va_start(ap, fmt);
-	ctx->err.hint = scrub(ctx, vfmt(fmt, ap));
+	set_text(ctx, &ctx->err.hint, fmt, ap);
 	va_end(ap);
-	free(old);
 }
 
 /* trim the trailing newline libpq puts on messages */
