@@ -239,25 +239,10 @@ static int rebase_dotenv_paths(pgm_ctx *ctx)
 	return 0;
 }
 
-int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
+/* the .env read: --env-file, the project folder's above, or this folder's */
+static int read_config_env(pgm_ctx *ctx, const pgm_options *opts)
 {
-	pgm_ctx *ctx = calloc(1, sizeof *ctx);
-	pgm_options none;
-	const char *v;
-	pgm_origin o = PGM_FROM_DEFAULT;
 	int rc;
-
-	*out = ctx;
-	if (!ctx)
-		return PGM_ENOMEM;
-	if (!opts) {
-		memset(&none, 0, sizeof none);
-		none.lock_timeout = -1;
-		opts = &none;
-	}
-	ctx->err.version = -1;
-	if (!(ctx->src = pgm__source_new()))
-		return PGM_ENOMEM;
 
 	/* run below the project folder (no --path, --env-file or PGMIGRATE_PATH,
 	 * and neither migrations/ nor .env here): use the project folder's */
@@ -276,8 +261,14 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 	} else {
 		rc = read_env_file(ctx, ".env", 0);
 	}
-	if (rc != 0)
-		return rc;
+	return rc;
+}
+
+/* the connection string: --database, DATABASE_URL, or PGDATABASE holding one */
+static void config_url(pgm_ctx *ctx, const pgm_options *opts)
+{
+	const char *v;
+	pgm_origin o = PGM_FROM_DEFAULT;
 
 	/* the scheme in lower case: libpq takes POSTGRES://... for a database name */
 	if (opts->database_url) {
@@ -292,6 +283,13 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->cfg.url = pgm__conninfo_normalize(v);
 		ctx->cfg.url_origin = o;
 	}
+}
+
+/* the migrations folder: --path, PGMIGRATE_PATH, the project's, or ./migrations */
+static void config_path(pgm_ctx *ctx, const pgm_options *opts)
+{
+	const char *v;
+	pgm_origin o = PGM_FROM_DEFAULT;
 
 	if (opts->path) {
 		ctx->cfg.path = pgm_strdup(opts->path);
@@ -306,13 +304,14 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->cfg.path = pgm_strdup("migrations");
 		ctx->cfg.path_origin = PGM_FROM_DEFAULT;
 	}
+}
 
-	if (opts->table)
-		v = opts->table;
-	else if (!(v = lookup(ctx, "PGMIGRATE_TABLE", NULL)))
-		v = "schema_migrations";
-	if ((rc = set_table(ctx, v)) != 0)
-		return rc;
+/* the lock timeout (--lock-timeout, PGMIGRATE_LOCK_TIMEOUT, 15 s) and the
+ * checksum cache's folder (source.c) */
+static int config_lock_and_cache(pgm_ctx *ctx, const pgm_options *opts)
+{
+	const char *v;
+	pgm_origin o = PGM_FROM_DEFAULT;
 
 	ctx->cfg.lock_timeout = 15.0;
 	ctx->cfg.lock_timeout_origin = PGM_FROM_DEFAULT;
@@ -332,6 +331,39 @@ int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
 		ctx->cfg.sumcache_dir = pgm_strdup(v);
 		ctx->cfg.sumcache_dir_origin = o;
 	}
+	return 0;
+}
+
+int pgm_ctx_new(pgm_ctx **out, const pgm_options *opts)
+{
+	pgm_ctx *ctx = calloc(1, sizeof *ctx);
+	pgm_options none;
+	const char *v;
+	int rc;
+
+	*out = ctx;
+	if (!ctx)
+		return PGM_ENOMEM;
+	if (!opts) {
+		memset(&none, 0, sizeof none);
+		none.lock_timeout = -1;
+		opts = &none;
+	}
+	ctx->err.version = -1;
+	if (!(ctx->src = pgm__source_new()))
+		return PGM_ENOMEM;
+	if ((rc = read_config_env(ctx, opts)) != 0)
+		return rc;
+	config_url(ctx, opts);
+	config_path(ctx, opts);
+	if (opts->table)
+		v = opts->table;
+	else if (!(v = lookup(ctx, "PGMIGRATE_TABLE", NULL)))
+		v = "schema_migrations";
+	if ((rc = set_table(ctx, v)) != 0)
+		return rc;
+	if ((rc = config_lock_and_cache(ctx, opts)) != 0)
+		return rc;
 	ctx->cfg.application_name = pgm_strdup(opts->application_name ? opts->application_name : "pgmigrate");
 	ctx->cfg.pg_bin = pgm_strdup(opts->pg_bin);
 	ctx->cfg.dry_run = opts->dry_run;
